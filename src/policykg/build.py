@@ -1,0 +1,77 @@
+"""The pipeline for a set of files: normalise → extract → map → validate, per document.
+A bad file is reported and skipped; the others are built."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Dataset, Graph
+
+from policykg.extract import extract
+from policykg.ids import DEFAULT_BASE
+from policykg.mapping import to_dataset, to_graph
+from policykg.normalise import NormaliseError, normalise
+from policykg.records import Extraction
+
+SUFFIXES = (".txt", ".html", ".htm", ".xhtml")
+
+
+@dataclass
+class DocumentBuild:
+    path: Path
+    extraction: Extraction | None = None
+    graph: Graph | None = None
+    error: str | None = None
+
+
+@dataclass
+class BuildResult:
+    documents: list[DocumentBuild] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[DocumentBuild]:
+        return [d for d in self.documents if d.error]
+
+    def dataset(self) -> Dataset:
+        return to_dataset([d.graph for d in self.documents if d.graph is not None])
+
+
+def input_files(paths: Iterable[Path]) -> list[Path]:
+    """Files as given, and the documents inside folders (recursively), sorted."""
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            out.extend(sorted(f for f in p.rglob("*") if f.is_file()
+                              and f.suffix.lower() in SUFFIXES))
+        elif p.exists():
+            out.append(p)
+        else:
+            raise FileNotFoundError(f"{p}: no such file or folder")
+    return out
+
+
+def build_one(path: Path, base: str = DEFAULT_BASE) -> DocumentBuild:
+    try:
+        norm = normalise(path.read_bytes(), path.name)
+    except (NormaliseError, OSError) as e:
+        return DocumentBuild(path, error=str(e))
+    try:
+        ex = extract(norm)
+        graph = to_graph(ex, base)
+    except Exception as e:  # a bug must not lose the rest of the corpus: report it
+        return DocumentBuild(path, error=f"{path.name}: extraction failed: "
+                                         f"{type(e).__name__}: {e}")
+    return DocumentBuild(path, extraction=ex, graph=graph)
+
+
+def build(paths: Iterable[Path], base: str = DEFAULT_BASE,
+          on_file: Callable[[DocumentBuild], None] | None = None) -> BuildResult:
+    result = BuildResult()
+    for path in input_files(paths):
+        doc = build_one(path, base)
+        result.documents.append(doc)
+        if on_file:
+            on_file(doc)
+    return result

@@ -1,0 +1,84 @@
+"""State shared by the extractors while they read one document."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from policykg.extract.orgs import OrgIndex
+from policykg.extract.text import Text
+from policykg.gazetteer import Gazetteer
+from policykg.ids import document_key
+from policykg.normalise import fold
+from policykg.records import DocumentRecord, Evidence, Extraction, OrgRecord, PlaceRecord
+from policykg.segment import Segmentation
+
+ALIAS_RE = re.compile(r"[(（]以下简称[“\"《]([^”\"》]{1,30})[”\"》][)）]")
+
+
+@dataclass
+class Context:
+    text: Text
+    seg: Segmentation
+    orgs: OrgIndex
+    gz: Gazetteer
+    province: str | None
+    out: Extraction
+    aliases: dict[str, str] = field(default_factory=dict)  # short → full, as the text defines
+    org_mentions: list[tuple[int, int, str]] = field(default_factory=list)  # (s, e, key)
+    place_mentions: list[tuple[int, int, str]] = field(default_factory=list)  # (s, e, code)
+
+    @property
+    def raw(self) -> str:
+        return self.text.text
+
+    def ev(self, start: int, end: int) -> Evidence:
+        return self.text.evidence(start, end)
+
+    def org(self, key: str, written: str | None, ev: Evidence | None) -> str:
+        e = self.orgs.entries[key]
+        rec = self.out.orgs.get(key)
+        if rec is None:
+            method = "official" if e.en_source == "official" else "curated"
+            rec = OrgRecord(key=key, zh=e.zh, en=e.en, en_method=method,
+                            aliases_zh={a for a in e.aliases_zh if not a.startswith("省")},
+                            aliases_en=set(e.aliases_en))
+            self.out.orgs[key] = rec
+        if written and written != e.zh:
+            rec.aliases_zh.add(written)
+        if ev and ev not in rec.evidence:
+            rec.evidence.append(ev)
+        return key
+
+    def place(self, code: str, written: str | None, ev: Evidence | None) -> str:
+        rec = self.out.places.setdefault(code, PlaceRecord(code=code))
+        if written:
+            rec.written.add(written)
+        if ev and ev not in rec.evidence:
+            rec.evidence.append(ev)
+        return code
+
+    def orgs_in(self, start: int, end: int) -> list[tuple[int, int, str]]:
+        return [m for m in self.org_mentions if m[0] >= start and m[1] <= end]
+
+    def places_in(self, start: int, end: int) -> list[tuple[int, int, str]]:
+        return [m for m in self.place_mentions if m[0] >= start and m[1] <= end]
+
+    def document(self, title: str, number: str | None = None) -> DocumentRecord:
+        """The cited document with this title (or alias), created on first sight."""
+        t = fold(title)
+        for d in (self.out.document, *self.out.documents.values()):
+            if fold(d.title) == t or t in {fold(a) for a in d.aliases} or (
+                    number and d.number == number):
+                return d
+        key = document_key(title, number)
+        d = DocumentRecord(key=key, title=title, number=number)
+        self.out.documents[key] = d
+        return d
+
+    def expand(self, s: str) -> str:
+        """Replace the aliases the text defined by what they stand for."""
+        for short, full in sorted(self.aliases.items(), key=lambda kv: -len(kv[0])):
+            if short in s and full not in s:
+                s = s.replace(short, full)
+        return s

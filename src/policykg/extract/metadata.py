@@ -1,0 +1,121 @@
+"""The document being read: title, number, genre, dates, issuers, publisher,
+addressees, editor, and the proposal it answers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from policykg.extract.text import DATE_RE, date_from_match
+from policykg.normalise import Normalised, fold
+from policykg.records import DateValue
+
+# Longest first: the genre is the tail of the title.
+GENRES = ["提案答复的函", "答复的函", "实施方案", "工作方案", "实施意见", "指导意见", "通知", "意见",
+          "方案", "批复", "决定", "规划", "请示", "报告", "办法", "条例", "细则", "规定", "纲要",
+          "通报", "函", "提案", "汇报", "答复"]
+GENRE_WORD = {"提案答复的函": "函", "答复的函": "函", "实施方案": "方案", "工作方案": "方案",
+              "实施意见": "意见", "指导意见": "意见"}
+
+DOCNO_RE = re.compile(r"[\u4e00-\u9fff]{1,12}[〔\[［][12]\d{3}[〕\]］]\d{1,5}号")
+PROPOSAL_RE = re.compile(
+    r"(?P<session>(?:政协|全国政协)第[^第]{1,4}届全国委员会第[^第]{1,3}次会议|"
+    r"第[^第]{1,4}届全国人民代表大会第[^第]{1,3}次会议)"
+    r"第(?P<number>\d+)号[(（](?P<category>[^)）]+?类\d+号)[)）](?P<kind>提案|建议)")
+
+
+@dataclass
+class Head:
+    title: str
+    title_span: tuple[int, int] | None
+    number: str | None
+    number_span: tuple[int, int] | None
+    genre: str | None
+    issued: DateValue | None
+    issued_span: tuple[int, int] | None
+    posted: DateValue | None
+    issuer_names: list[str]
+    issuer_span: tuple[int, int] | None
+    publisher_name: str | None
+    publisher_span: tuple[int, int] | None
+    addressee_span: tuple[int, int] | None
+    editor: str | None
+    editor_span: tuple[int, int] | None
+    abridged: bool
+
+
+def genre_of(title: str) -> str | None:
+    t = fold(title).rstrip("”")
+    for g in GENRES:
+        if t.endswith(g):
+            return GENRE_WORD.get(g, g)
+    return None
+
+
+def issuers_in_title(title: str) -> list[str]:
+    """'中共中央 国务院关于…' → ['中共中央', '国务院']."""
+    if "关于" not in title:
+        return []
+    head = title.split("关于", 1)[0]
+    return [p for p in re.split(r"[\s、，,]+", head) if p]
+
+
+def _span_of(text: str, needle: str, start: int = 0) -> tuple[int, int] | None:
+    i = text.find(needle, start)
+    return (i, i + len(needle)) if i >= 0 and needle else None
+
+
+def read_head(norm: Normalised) -> Head:
+    text, meta = norm.text, norm.metadata
+    lines = text.split("\n")
+    title = meta.get("标题") or lines[0].strip()
+    # A metadata line "标题：…" gives the title's span in the text.
+    tspan = _span_of(text, title)
+
+    number = meta.get("发文字号")
+    if not number:
+        m = DOCNO_RE.search("\n".join(lines[:12]))
+        number = m.group(0) if m else None
+    nspan = _span_of(text, number) if number else None
+
+    issued = posted = None
+    ispan = None
+    if meta.get("成文日期"):
+        m = DATE_RE.search(meta["成文日期"])
+        issued = date_from_match(m) if m else None
+        ispan = _span_of(text, meta["成文日期"])
+        if meta.get("发布日期") and (m2 := DATE_RE.search(meta["发布日期"])):
+            posted = date_from_match(m2)
+    elif meta.get("page_datetime"):
+        issued = DateValue(meta["page_datetime"], "datetime")
+        m = re.search(r"\d{4}年\d{1,2}月\d{1,2}日\s*\d{1,2}[时:：]\d{2}分?", text)
+        ispan = m.span() if m else None
+    else:
+        # A date line in brackets under the title: （2025年1月1日）
+        m = re.search(r"^[(（](\d{4}年\d{1,2}月\d{1,2}日)[)）]$", "\n".join(lines[:6]), re.M)
+        if m:
+            d = DATE_RE.search(m.group(1))
+            issued = date_from_match(d) if d else None
+            ispan = _span_of(text, m.group(0))
+
+    issuer_names = issuers_in_title(title)
+    if meta.get("发文机关") and not issuer_names:
+        issuer_names = [p for p in re.split(r"[\s、，,]+", meta["发文机关"]) if p]
+    publisher = meta.get("来源")
+    pspan = _span_of(text, publisher, text.find("来源")) if publisher else None
+
+    addressee_span = None
+    for i, line in enumerate(lines[:20]):
+        if re.fullmatch(r"[^。；，,]{2,80}[：:]", line) and not re.match(
+                r"(索引号|主题分类|发文机关|成文日期|标题|发文字号|发布日期|来源|附件)", line):
+            start = sum(len(x) + 1 for x in lines[:i])
+            addressee_span = (start, start + len(line) - 1)
+            break
+
+    editor = meta.get("责任编辑") or meta.get("编辑")
+    espan = _span_of(text, editor, text.find("编辑")) if editor else None
+    return Head(title=title, title_span=tspan, number=number, number_span=nspan,
+                genre=genre_of(title), issued=issued, issued_span=ispan, posted=posted,
+                issuer_names=issuer_names, issuer_span=tspan, publisher_name=publisher,
+                publisher_span=pspan, addressee_span=addressee_span, editor=editor,
+                editor_span=espan, abridged="本文有删减" in text)

@@ -1,0 +1,292 @@
+"""Records → RDF: one named graph per source document, deterministic IRIs, evidence as
+Web Annotation selectors, relations read from text also stated as reified assertions.
+Knows nothing of text; see docs/graph-model.md for the pattern."""
+
+from __future__ import annotations
+
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
+
+from policykg.gazetteer import load_gazetteer
+from policykg.ids import DEFAULT_BASE, short_hash, slug
+from policykg.labels import English, english
+from policykg.normalise import fold
+from policykg.records import DateValue, Evidence, Extraction
+from policykg.vocab import DIVISION_CLASS, GENRE, LABEL_METHOD, LEVEL, OA, PKG
+
+_DATE_TYPE = {"year": XSD.gYear, "month": XSD.gYearMonth, "day": XSD.date,
+              "datetime": XSD.dateTime}
+
+
+def date_literal(d: DateValue) -> Literal:
+    return Literal(d.value, datatype=_DATE_TYPE[d.precision])
+
+
+class Mapper:
+    def __init__(self, ex: Extraction, base: str = DEFAULT_BASE) -> None:
+        self.ex = ex
+        self.base = base.rstrip("/") + "/"
+        self.doc_key = ex.document.key
+        self.graph_iri = URIRef(f"{self.base}graph/{self.doc_key}")
+        self.g = Graph(identifier=self.graph_iri)
+
+    # --- IRIs ---------------------------------------------------------------------------
+    def iri(self, *parts: str) -> URIRef:
+        return URIRef(self.base + "id/" + "/".join(parts))
+
+    def doc(self, key: str) -> URIRef:
+        return self.iri("doc", key)
+
+    def list_iri(self, key: str) -> URIRef:
+        lst = next(x for x in self.ex.lists if x.key == key)
+        return self.iri("list", lst.defined_in,
+                        short_hash(lst.item_class, fold(lst.heading), n=10))
+
+    # --- building blocks ----------------------------------------------------------------
+    def add(self, s, p, o) -> None:
+        self.g.add((s, p, o))
+
+    def labels(self, s: URIRef, zh: str, en: English | None = None,
+               alt_zh: set[str] | None = None, alt_en: set[str] | None = None) -> None:
+        en = en or english(zh)
+        self.add(s, SKOS.prefLabel, Literal(zh, lang="zh"))
+        self.add(s, SKOS.prefLabel, Literal(en.text, lang="en"))
+        self.add(s, RDFS.label, Literal(zh, lang="zh"))
+        self.add(s, RDFS.label, Literal(en.text, lang="en"))
+        self.add(s, PKG.labelMethod, LABEL_METHOD[en.method])
+        for a in sorted(alt_zh or ()):
+            if a != zh:
+                self.add(s, SKOS.altLabel, Literal(a, lang="zh"))
+        for a in sorted(alt_en or ()):
+            if a != en.text:
+                self.add(s, SKOS.altLabel, Literal(a, lang="en"))
+
+    def evidence(self, s: URIRef, evs: list[Evidence]) -> None:
+        for ev in evs:
+            self.add(s, PKG.evidence, self.ev_node(ev))
+
+    def ev_node(self, ev: Evidence) -> URIRef:
+        node = self.iri("evidence", self.doc_key, f"{ev.start}-{ev.end}")
+        quote, pos = URIRef(node + "/quote"), URIRef(node + "/position")
+        self.add(node, RDF.type, PKG.Evidence)
+        self.add(node, RDF.type, OA.SpecificResource)
+        self.add(node, OA.hasSource, self.doc(self.doc_key))
+        self.add(node, OA.hasSelector, quote)
+        self.add(node, OA.hasSelector, pos)
+        self.add(node, PKG.sentence, Literal(ev.sentence, lang="zh"))
+        self.add(quote, RDF.type, OA.TextQuoteSelector)
+        self.add(quote, OA.exact, Literal(ev.quote))
+        if ev.prefix:
+            self.add(quote, OA.prefix, Literal(ev.prefix))
+        if ev.suffix:
+            self.add(quote, OA.suffix, Literal(ev.suffix))
+        self.add(pos, RDF.type, OA.TextPositionSelector)
+        self.add(pos, OA.start, Literal(ev.start, datatype=XSD.nonNegativeInteger))
+        self.add(pos, OA.end, Literal(ev.end, datatype=XSD.nonNegativeInteger))
+        return node
+
+    def fact(self, s: URIRef, p: URIRef, o: URIRef, ev: Evidence | None) -> None:
+        """A relation read from text: the triple, and a reified assertion with evidence."""
+        self.add(s, p, o)
+        if ev is None:
+            return
+        a = self.iri("assertion", short_hash(str(s), str(p), str(o), n=16))
+        self.add(a, RDF.type, PKG.Assertion)
+        self.add(a, RDF.type, RDF.Statement)
+        self.add(a, RDF.subject, s)
+        self.add(a, RDF.predicate, p)
+        self.add(a, RDF.object, o)
+        self.add(a, PKG.evidence, self.ev_node(ev))
+
+    # --- records ------------------------------------------------------------------------
+    def run(self) -> Graph:
+        ex = self.ex
+        self.documents()
+        self.organizations()
+        self.places()
+        for z in ex.zones.values():
+            s = self.iri("zone", z.key)
+            self.add(s, RDF.type, PKG.TrialZone)
+            self.labels(s, z.label, alt_zh=z.aliases)
+            self.evidence(s, z.evidence)
+            if z.program:
+                self.add(s, PKG.partOf, self.iri("program", z.program))
+            if z.established_by:
+                self.fact(s, PKG.establishedBy, self.doc(z.established_by), z.evidence[-1])
+            if z.stated_case_count is not None:
+                self.add(s, PKG.statedCaseCount, Literal(z.stated_case_count))
+        for p in ex.programs.values():
+            s = self.iri("program", p.key)
+            self.add(s, RDF.type, PKG.PilotProgram)
+            self.labels(s, p.label, alt_zh=p.aliases)
+            self.evidence(s, p.evidence)
+            if p.level:
+                self.add(s, PKG.level, LEVEL[p.level])
+            if p.defined_in:
+                self.add(s, PKG.definedIn, self.doc(p.defined_in))
+            for target, ev in p.participants:
+                obj = self.iri("place", target) if target.isdigit() else self.iri("zone", target)
+                self.fact(s, PKG.participant, obj, ev)
+            if p.stated_participant_count is not None:
+                self.add(s, PKG.statedParticipantCount, Literal(p.stated_participant_count))
+            if p.participant_formula:
+                self.add(s, PKG.participantFormula, Literal(p.participant_formula))
+            if p.selects_from:
+                self.add(s, PKG.selectsFrom, self.list_iri(p.selects_from))
+            if p.select_count is not None:
+                self.add(s, PKG.selectCount, Literal(p.select_count))
+        self.item_lists()
+        for e in ex.events:
+            s = self.iri("event", self.doc_key, e.key)
+            self.add(s, RDF.type, PKG.Event)
+            self.labels(s, e.label)
+            self.evidence(s, e.evidence)
+            if e.date:
+                self.add(s, PKG.date, date_literal(e.date))
+            if e.stated_project_count is not None:
+                self.add(s, PKG.statedProjectCount, Literal(e.stated_project_count))
+            if e.amount is not None:
+                self.add(s, PKG.amount, Literal(e.amount, datatype=XSD.decimal))
+            if e.concerns:
+                self.add(s, PKG.concerns, self.iri("zone", e.concerns))
+        for x in ex.explores:
+            item = self.item_iri(x.list_key, x.ordinal, x.item_text)
+            self.fact(self.iri("place", x.place), PKG.explores, item, x.evidence)
+        self.add(self.graph_iri, RDF.type, PKG.DocumentGraph)
+        self.add(self.graph_iri, PKG.describes, self.doc(self.doc_key))
+        self.add(self.graph_iri, PKG.contentHash, Literal(ex.content_hash))
+        self.add(self.graph_iri, PKG.sourceFile, Literal(ex.source))
+        return self.g
+
+    def documents(self) -> None:
+        ex = self.ex
+        d0 = ex.document
+        for d in (d0, *ex.documents.values()):
+            s = self.doc(d.key)
+            self.add(s, RDF.type, PKG.PolicyDocument)
+            self.labels(s, d.title, alt_zh=d.aliases)
+            self.add(s, DCTERMS.title, Literal(d.title, lang="zh"))
+            self.evidence(s, d.evidence)
+            if d.number:
+                self.add(s, PKG.documentNumber, Literal(d.number))
+            if d.genre in GENRE:
+                self.add(s, PKG.genre, GENRE[d.genre])
+            if d.issued:
+                self.add(s, PKG.issued, date_literal(d.issued))
+            if d.posted:
+                self.add(s, PKG.posted, date_literal(d.posted))
+            for k in d.issuers:
+                ev = next((e for e in ex.orgs[k].evidence
+                           if any(e.start >= x.start and e.end <= x.end + 200
+                                  for x in d.evidence[:1])), None) if d.evidence else None
+                self.fact(s, PKG.issuedBy, self.iri("org", k), ev or _first(ex.orgs[k].evidence))
+            if d.stated_issuer_count is not None:
+                self.add(s, PKG.statedIssuerCount, Literal(d.stated_issuer_count))
+            if d.publisher:
+                self.fact(s, PKG.publishedBy, self.iri("org", d.publisher),
+                          _first(ex.orgs[d.publisher].evidence))
+            for k in d.addressees:
+                self.fact(s, PKG.addressee, self.iri("org", k), _first(ex.orgs[k].evidence))
+            if d.editor:
+                self.add(s, PKG.editor, Literal(d.editor, lang="zh"))
+        for c in ex.citations:
+            p = PKG.legalBasis if c.legal_basis else PKG.cites
+            self.fact(self.doc(c.citing), p, self.doc(c.cited), c.evidence)
+            if c.legal_basis:
+                self.add(self.doc(c.citing), PKG.cites, self.doc(c.cited))
+        if ex.proposal:
+            pr = ex.proposal
+            s = self.iri("proposal", f"{slug(pr.session or '')}-{pr.number}")
+            self.add(s, RDF.type, PKG.Proposal)
+            self.add(s, RDF.type, PKG.PolicyDocument)
+            self.labels(s, pr.title or f"{pr.session}第{pr.number}号提案")
+            self.evidence(s, pr.evidence)
+            self.add(s, PKG.proposalNumber, Literal(pr.number))
+            if pr.category_number:
+                self.add(s, PKG.categoryNumber, Literal(pr.category_number))
+            if pr.session:
+                self.add(s, PKG.session, Literal(pr.session, lang="zh"))
+            if pr.submitted_to:
+                self.add(s, PKG.submittedTo, self.iri("org", pr.submitted_to))
+            self.add(s, PKG.genre, GENRE["提案"])
+            self.fact(self.doc(d0.key), PKG.answers, s, _first(pr.evidence))
+
+    def organizations(self) -> None:
+        for o in self.ex.orgs.values():
+            s = self.iri("org", o.key)
+            self.add(s, RDF.type, PKG.Organization)
+            en = English(o.en, o.en_method) if o.en else None
+            self.labels(s, o.zh, en, alt_zh=o.aliases_zh, alt_en=o.aliases_en)
+            self.evidence(s, o.evidence)
+
+    def places(self) -> None:
+        gz = load_gazetteer()
+        seen: set[str] = set()
+        for code, rec in sorted(self.ex.places.items()):
+            for i, d in enumerate(gz.chain(code)):
+                if d.code in seen and i > 0:
+                    continue
+                seen.add(d.code)
+                s = self.iri("place", d.code)
+                self.add(s, RDF.type, DIVISION_CLASS[d.level])
+                self.add(s, RDF.type, PKG.AdministrativeDivision)
+                mentioned = self.ex.places.get(d.code)
+                alt = set(d.short) | (mentioned.written if mentioned else set())
+                method = "curated" if d.en_method in ("curated", "official") else "transliterated"
+                self.labels(s, d.zh, English(d.en, method), alt_zh=alt)
+                self.add(s, PKG.adminCode, Literal(d.code))
+                if d.parent:
+                    self.add(s, PKG.within, self.iri("place", d.parent))
+                if mentioned and mentioned.evidence:
+                    self.evidence(s, mentioned.evidence)
+                else:
+                    self.add(s, PROV.wasDerivedFrom, self.iri("dataset", "gazetteer"))
+
+    def item_iri(self, list_key: str, ordinal: int | None, text: str) -> URIRef:
+        base = self.list_iri(list_key)
+        return URIRef(f"{base}/{ordinal}" if ordinal else f"{base}/h-{short_hash(fold(text), n=8)}")
+
+    def item_lists(self) -> None:
+        for lst in self.ex.lists:
+            s = self.list_iri(lst.key)
+            self.add(s, RDF.type, PKG.ItemList)
+            self.labels(s, lst.heading)
+            self.evidence(s, lst.evidence)
+            self.add(s, PKG.definedIn, self.doc(lst.defined_in))
+            self.add(s, PKG.itemClass, PKG[lst.item_class])
+            if lst.stated_count is not None:
+                self.add(s, PKG.statedCount, Literal(lst.stated_count))
+            if lst.stated_count_text:
+                self.add(s, PKG.statedCountText, Literal(lst.stated_count_text, lang="zh"))
+            if lst.concerns:
+                kind = "zone" if any(z.key == lst.concerns for z in self.ex.zones.values()) \
+                    else "program"
+                self.add(s, PKG.concerns, self.iri(kind, lst.concerns))
+            for it in lst.items:
+                i = self.item_iri(lst.key, it.ordinal, it.text)
+                self.add(i, RDF.type, PKG[lst.item_class])
+                self.labels(i, it.text)
+                self.evidence(i, it.evidence)
+                self.add(i, PKG.inList, s)
+                self.add(i, PKG.definedIn, self.doc(lst.defined_in))
+                if it.ordinal is not None:
+                    self.add(i, PKG.ordinal, Literal(it.ordinal, datatype=XSD.positiveInteger))
+                if it.ordinal in lst.deadlines:
+                    self.add(i, PKG.deadline, date_literal(lst.deadlines[it.ordinal]))
+
+
+def _first(evs: list[Evidence]) -> Evidence | None:
+    return min(evs) if evs else None
+
+
+def to_graph(ex: Extraction, base: str = DEFAULT_BASE) -> Graph:
+    return Mapper(ex, base).run()
+
+
+def to_dataset(graphs: list[Graph]) -> Dataset:
+    ds = Dataset()
+    for g in graphs:
+        target = ds.graph(g.identifier)
+        for t in g:
+            target.add(t)
+    return ds

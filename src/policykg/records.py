@@ -1,0 +1,173 @@
+"""Typed records passed from extraction to mapping. Plain data, no RDF.
+
+Every record read from text carries `Evidence`: the exact quote, its character offsets in
+the normalised text, and the sentence around it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+
+@dataclass(frozen=True, order=True)
+class Evidence:
+    start: int
+    end: int
+    quote: str
+    sentence: str
+    prefix: str = ""
+    suffix: str = ""
+
+
+@dataclass(frozen=True)
+class DateValue:
+    """A date as precise as written: '2019-05' (gYearMonth), '2025-10-09T17:38:00', …"""
+
+    value: str
+    precision: str  # 'year' | 'month' | 'day' | 'datetime'
+
+
+@dataclass
+class OrgRecord:
+    key: str  # stable id: termbase id or derived slug
+    zh: str  # canonical Chinese name
+    en: str
+    en_method: str  # official | curated | composed | transliterated
+    aliases_zh: set[str] = field(default_factory=set)
+    aliases_en: set[str] = field(default_factory=set)
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+@dataclass
+class PlaceRecord:
+    code: str
+    evidence: list[Evidence] = field(default_factory=list)
+    written: set[str] = field(default_factory=set)  # forms seen in the text
+
+
+@dataclass
+class ProposalRecord:
+    number: str
+    title: str | None
+    category_number: str | None
+    session: str | None
+    submitted_to: str | None  # org key
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+@dataclass
+class DocumentRecord:
+    """A document: the one being read (`primary`) or one it cites."""
+
+    key: str
+    title: str
+    primary: bool = False
+    number: str | None = None
+    genre: str | None = None  # genre word: 函, 通知, 意见 …
+    issued: DateValue | None = None
+    posted: DateValue | None = None
+    issuers: list[str] = field(default_factory=list)  # org keys
+    stated_issuer_count: int | None = None
+    publisher: str | None = None  # org key
+    addressees: list[str] = field(default_factory=list)  # org keys
+    editor: str | None = None
+    aliases: set[str] = field(default_factory=set)
+    evidence: list[Evidence] = field(default_factory=list)
+    abridged: bool = False
+
+
+@dataclass(frozen=True)
+class Citation:
+    citing: str  # document key
+    cited: str
+    legal_basis: bool
+    evidence: Evidence
+
+
+@dataclass
+class ItemRecord:
+    text: str
+    ordinal: int | None
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+@dataclass
+class ListRecord:
+    key: str  # unique within the extraction
+    item_class: str  # ReformItem | TrialTask | Project | Measure
+    heading: str
+    defined_in: str  # document key
+    stated_count: int | None = None
+    stated_count_text: str | None = None
+    concerns: str | None = None  # zone or programme key
+    items: list[ItemRecord] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+    deadlines: dict[int, DateValue] = field(default_factory=dict)  # ordinal → deadline
+
+
+@dataclass
+class ZoneRecord:
+    key: str
+    label: str
+    aliases: set[str] = field(default_factory=set)
+    program: str | None = None  # programme key
+    established_by: str | None = None  # document key
+    stated_case_count: int | None = None
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+@dataclass
+class ProgramRecord:
+    key: str
+    label: str
+    level: str | None = None  # national | provincial
+    aliases: set[str] = field(default_factory=set)
+    defined_in: str | None = None
+    participants: list[tuple[str, Evidence]] = field(default_factory=list)  # (place code|zone key)
+    stated_participant_count: int | None = None
+    participant_formula: str | None = None
+    selects_from: str | None = None  # list key
+    select_count: int | None = None
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+@dataclass
+class EventRecord:
+    key: str
+    label: str
+    date: DateValue | None
+    stated_project_count: int | None
+    amount: Decimal | None  # yuan
+    amount_text: str | None
+    concerns: str | None
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Explores:
+    place: str  # admin code
+    list_key: str
+    ordinal: int | None
+    item_text: str
+    evidence: Evidence
+
+
+@dataclass
+class Extraction:
+    """Everything read from one document."""
+
+    document: DocumentRecord
+    source: str
+    content_hash: str
+    text: str
+    documents: dict[str, DocumentRecord] = field(default_factory=dict)  # cited, by key
+    proposal: ProposalRecord | None = None
+    citations: list[Citation] = field(default_factory=list)
+    orgs: dict[str, OrgRecord] = field(default_factory=dict)
+    places: dict[str, PlaceRecord] = field(default_factory=dict)
+    lists: list[ListRecord] = field(default_factory=list)
+    zones: dict[str, ZoneRecord] = field(default_factory=dict)
+    programs: dict[str, ProgramRecord] = field(default_factory=dict)
+    events: list[EventRecord] = field(default_factory=list)
+    explores: list[Explores] = field(default_factory=list)

@@ -1,0 +1,75 @@
+"""jieba, initialised once with a user dictionary generated from the gazetteer and the
+termbase (its own dictionary splits 城乡融合发展, 国家发展改革委 …). Used to accept a name
+match only where it falls on word boundaries, so 公共资源 never yields a county."""
+
+from __future__ import annotations
+
+import logging
+from functools import cache
+
+import jieba
+
+from policykg.gazetteer import load_gazetteer
+from policykg.termbase import load_termbase
+
+jieba.setLogLevel(logging.WARNING)
+
+
+@cache
+def user_words() -> frozenset[str]:
+    """Every place name, organisation name and alias, and recurring term."""
+    gz = load_gazetteer()
+    words = set(gz.by_name)
+    tb = load_termbase()
+    for org in tb.orgs:
+        words.add(org.zh)
+        words.update(org.aliases_zh)
+    for row in tb.provincial:
+        for a in row["aliases_zh"].split("|"):
+            if a.strip() and "{" not in a:
+                words.add(a.strip())
+    words.update(t.zh for t in tb.terms.values() if t.type in ("term", "genre"))
+    return frozenset(w for w in words if len(w) >= 2)
+
+
+def user_dictionary() -> str:
+    """The user dictionary in jieba's file format (one word a line), for inspection or
+    use with `jieba.load_userdict`."""
+    return "".join(f"{w}\n" for w in sorted(user_words()))
+
+
+@cache
+def tokenizer() -> jieba.Tokenizer:
+    tk = jieba.Tokenizer()
+    tk.initialize()
+    for w in sorted(user_words()):
+        tk.add_word(w)
+    return tk
+
+
+class Segmentation:
+    """Token boundaries of one text."""
+
+    def __init__(self, text: str) -> None:
+        self.tokens: list[tuple[int, int, str]] = []
+        pos = 0
+        for tok in tokenizer().cut(text, HMM=False):
+            self.tokens.append((pos, pos + len(tok), tok))
+            pos += len(tok)
+        self._covering: dict[int, tuple[int, int, str]] = {}
+        for t in self.tokens:
+            for i in range(t[0] + 1, t[1]):
+                self._covering[i] = t  # boundary i falls strictly inside token t
+
+    def fits(self, start: int, end: int) -> bool:
+        """True when a match [start, end) does not cut through an ordinary word. Cutting
+        into a known name (a place inside an organisation's name) is allowed."""
+        words = user_words()
+        for b in (start, end):
+            t = self._covering.get(b)
+            if t is not None and t[2] not in words:
+                return False
+        return True
+
+    def words(self, start: int, end: int) -> list[str]:
+        return [t[2] for t in self.tokens if t[0] >= start and t[1] <= end]

@@ -1,0 +1,221 @@
+"""Validate a policykg graph against the SHACL data contract (shapes/*.ttl).
+
+The shapes enforce docs/graph-model.md. This module runs pySHACL with the options the shapes
+need and turns its report graph into plain, sortable records, so that callers (the CLI, the
+API, the tests) never have to query a SHACL report graph themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pyshacl
+import rdflib
+from rdflib import RDF, SH, BNode, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.term import Node
+
+from policykg import resources
+
+# Report order: the problems that make a graph fail come first.
+_SEVERITIES = ("Violation", "Warning", "Info")
+
+
+@cache
+def load_shapes() -> rdflib.Graph:
+    """Every *.ttl under the shapes folder, parsed once per process.
+
+    Treat the returned graph as read-only: validate() hands pySHACL a copy of it.
+    """
+    shapes = rdflib.Graph()
+    for path in sorted(resources.shapes_dir().glob("*.ttl")):
+        shapes.parse(path, format="turtle")
+    return shapes
+
+
+@cache
+def _parse_ontology(path: str, mtime_ns: int) -> rdflib.Graph:
+    # Keyed on the modification time so a long-running process (the API) picks up an
+    # ontology that is written or changed after the first validation.
+    return rdflib.Graph().parse(path, format="turtle")
+
+
+def _load_ontology() -> rdflib.Graph | None:
+    """The ontology, if it is there: its rdfs:subClassOf links are what lets sh:class
+    pkg:AdministrativeDivision accept a pkg:County. Without it validation still runs,
+    but values typed with a sub-class only satisfy sh:class for their own class."""
+    path: Path = resources.ontology_path()
+    if not path.is_file():
+        return None
+    return _parse_ontology(str(path), path.stat().st_mtime_ns)
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One validation result (of any severity, despite the name)."""
+
+    focus: str  # the node the result is about
+    path: str | None  # the property, for property-shape results
+    constraint: str  # local name of sh:sourceConstraintComponent ("MinCountConstraintComponent")
+    severity: str  # "Violation" | "Warning" | "Info"
+    message: str  # the English sh:message
+    value: str | None  # the offending value; literals in N-Triples form, so the datatype shows
+    shape: str | None  # the IRI of the shape that failed (None for an anonymous shape)
+
+    def _sort_key(self) -> tuple[int, str, str, str, str, str, str]:
+        return (
+            _SEVERITIES.index(self.severity) if self.severity in _SEVERITIES else len(_SEVERITIES),
+            self.focus,
+            self.path or "",
+            self.constraint,
+            self.value or "",
+            self.message,
+            self.shape or "",
+        )
+
+    def line(self) -> str:
+        where = self.focus if self.path is None else f"{self.focus} {self.path}"
+        value = "" if self.value is None else f" [value: {self.value}]"
+        return f"{where}: {self.constraint}: {self.message}{value}"
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    conforms: bool  # no Violation-severity results (warnings and infos do not fail a graph)
+    results: tuple[Violation, ...]  # sorted: severity, focus, path, constraint, value
+
+    def violations(self) -> list[Violation]:
+        return [r for r in self.results if r.severity == "Violation"]
+
+    def warnings(self) -> list[Violation]:
+        return [r for r in self.results if r.severity == "Warning"]
+
+    def text(self) -> str:
+        """Readable and deterministic: a summary line, then one line per result, grouped by
+        severity."""
+        counts = {s: sum(r.severity == s for r in self.results) for s in _SEVERITIES}
+        lines = [
+            f"conforms: {self.conforms} ({counts['Violation']} violations, "
+            f"{counts['Warning']} warnings, {counts['Info']} infos)"
+        ]
+        for severity in _SEVERITIES:
+            group = [r for r in self.results if r.severity == severity]
+            if group:
+                lines.append(f"{severity} ({len(group)}):")
+                lines.extend(f"  {r.line()}" for r in group)
+        return "\n".join(lines)
+
+
+def validate(data: rdflib.Graph | rdflib.Dataset) -> ValidationReport:
+    """Validate a graph, or a dataset as the union of all its graphs.
+
+    A document's named graph is meant to validate on its own; validating the union checks
+    that the graphs also agree with each other (e.g. no two items share an ordinal).
+    """
+    data_graph = _union(data) if data.context_aware else data
+    # pySHACL mutates the shapes graph it is given, which breaks concurrent validations that
+    # share one (pySHACL #314); copying ~1000 triples is cheap next to validating.
+    shapes = rdflib.Graph()
+    for triple in load_shapes():
+        shapes.add(triple)
+    _conforms, report_graph, _report_text = pyshacl.validate(
+        data_graph,
+        shacl_graph=shapes,
+        # Mixed into a copy of the data graph, never into `data` itself.
+        ont_graph=_load_ontology(),
+        # The contract is about what the pipeline writes, not what a reasoner could add.
+        inference="none",
+        # Advanced mode, so the shapes can use the whole of SHACL (SPARQL constraints and
+        # SHACL-AF features) as they grow.
+        advanced=True,
+        allow_warnings=True,
+        abort_on_first=False,
+    )
+    results = _results(report_graph)
+    return ValidationReport(
+        conforms=not any(r.severity == "Violation" for r in results),
+        results=results,
+    )
+
+
+def _union(dataset: rdflib.Graph) -> rdflib.Graph:
+    # pySHACL validates a Dataset graph by graph; the contract is about the union.
+    union = rdflib.Graph()
+    for s, p, o, _graph in dataset.quads((None, None, None, None)):
+        union.add((s, p, o))
+    return union
+
+
+def _results(report: rdflib.Graph) -> tuple[Violation, ...]:
+    found = set()  # a node reached by two shapes sharing a property shape is reported once
+    for validation_report in report.subjects(RDF.type, SH.ValidationReport):
+        for result in report.objects(validation_report, SH.result):
+            shape = report.value(result, SH.sourceShape)
+            found.add(
+                Violation(
+                    focus=_term(report.value(result, SH.focusNode)) or "",
+                    path=_path(report, report.value(result, SH.resultPath)),
+                    constraint=_local(report.value(result, SH.sourceConstraintComponent)),
+                    severity=_local(report.value(result, SH.resultSeverity)),
+                    message=_english(list(report.objects(result, SH.resultMessage))),
+                    value=_term(report.value(result, SH.value)),
+                    shape=str(shape) if isinstance(shape, URIRef) else None,
+                )
+            )
+    return tuple(sorted(found, key=Violation._sort_key))
+
+
+def _local(node: Node | None) -> str:
+    text = "" if node is None else str(node)
+    return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def _term(node: Node | None) -> str | None:
+    if node is None:
+        return None
+    if isinstance(node, Literal):
+        return node.n3()
+    if isinstance(node, BNode):
+        return f"_:{node}"
+    return str(node)
+
+
+def _path(report: rdflib.Graph, node: Node | None) -> str | None:
+    """A property path as text: an IRI as itself, complex paths in SPARQL syntax."""
+    if node is None or isinstance(node, URIRef):
+        return None if node is None else str(node)
+    if (node, RDF.first, None) in report:
+        return "/".join(_path(report, step) or "" for step in Collection(report, node))
+    for predicate, template in (
+        (SH.inversePath, "^{}"),
+        (SH.zeroOrMorePath, "{}*"),
+        (SH.oneOrMorePath, "{}+"),
+        (SH.zeroOrOnePath, "{}?"),
+    ):
+        inner = report.value(node, predicate)
+        if inner is not None:
+            return template.format(_path(report, inner))
+    alternatives = report.value(node, SH.alternativePath)
+    if alternatives is not None:
+        steps = Collection(report, alternatives)
+        return "(" + "|".join(_path(report, step) or "" for step in steps) + ")"
+    return _term(node)
+
+
+def _english(messages: list[Node]) -> str:
+    """The English message of a result.
+
+    Every constraint carries an @en and a @zh sh:message. pySHACL keeps the language tags,
+    except where it fills in a SPARQL message template ({?value}), which drops them; there
+    the English one is told apart as the untagged message without Chinese characters.
+    """
+    literals = sorted((m for m in messages if isinstance(m, Literal)), key=str)
+    for m in literals:
+        if m.language and m.language.lower().startswith("en"):
+            return str(m)
+    for m in literals:
+        if m.language is None and not any("\u4e00" <= ch <= "\u9fff" for ch in str(m)):
+            return str(m)
+    return str(literals[0]) if literals else ""
