@@ -80,16 +80,16 @@ def build(
     n = sum(len(d.graph) for d in built)
     err.print(f"wrote {out_file} ({fmt}): {len(built)} documents, {n} triples"
               + (f", {len(result.failures)} skipped" if result.failures else ""))
-    if no_validate:
-        return
-    report = validate(ds)
-    if report.warnings():
-        err.print(f"{len(report.warnings())} warnings (e.g. English labels not curated)")
-    if not report.conforms:
-        err.print(report.text())
-        err.print(f"[red]{len(report.violations())} SHACL violations[/red]")
-        raise typer.Exit(1)
-    if result.failures:
+    failed = bool(result.failures)
+    if not no_validate:
+        report = validate(ds)
+        if report.warnings():
+            err.print(f"{len(report.warnings())} warnings (e.g. English labels not curated)")
+        if not report.conforms:
+            err.print(report.text())
+            err.print(f"[red]{len(report.violations())} SHACL violations[/red]")
+            failed = True
+    if failed:
         raise typer.Exit(1)
 
 

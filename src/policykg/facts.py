@@ -33,11 +33,13 @@ def fact_rows(ex: Extraction) -> Iterator[tuple[str, str, str]]:
     if ex.proposal:
         p = ex.proposal
         yield "answers proposal", f"{p.number} {p.category_number} {p.title}", _where(p.evidence)
+    cited: dict[tuple[str, bool], list[Evidence]] = {}
     for c in ex.citations:
-        cd = ex.documents[c.cited]
+        cited.setdefault((c.cited, c.legal_basis), []).append(c.evidence)
+    for (key, basis), evs in cited.items():
+        cd = ex.documents[key]
         extra = f" ({cd.issued.value})" if cd.issued else ""
-        rel = "legal basis" if c.legal_basis else "cites"
-        yield rel, cd.title + extra, _where([c.evidence])
+        yield "legal basis" if basis else "cites", cd.title + extra, _where(evs)
     for o in sorted(ex.orgs.values(), key=lambda o: o.key):
         yield "organisation", f"{o.zh} / {o.en}", _where(o.evidence)
     for code, p in sorted(ex.places.items()):

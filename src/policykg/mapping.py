@@ -188,7 +188,7 @@ class Mapper:
             for k in d.addressees:
                 self.fact(s, PKG.addressee, self.iri("org", k), _first(ex.orgs[k].evidence))
             if d.editor:
-                self.add(s, PKG.editor, Literal(d.editor, lang="zh"))
+                self.add(s, PKG.editor, Literal(d.editor))
         for c in ex.citations:
             p = PKG.legalBasis if c.legal_basis else PKG.cites
             self.fact(self.doc(c.citing), p, self.doc(c.cited), c.evidence)
@@ -205,7 +205,7 @@ class Mapper:
             if pr.category_number:
                 self.add(s, PKG.categoryNumber, Literal(pr.category_number))
             if pr.session:
-                self.add(s, PKG.session, Literal(pr.session, lang="zh"))
+                self.add(s, PKG.session, Literal(pr.session))
             if pr.submitted_to:
                 self.add(s, PKG.submittedTo, self.iri("org", pr.submitted_to))
             self.add(s, PKG.genre, GENRE["提案"])
@@ -257,7 +257,7 @@ class Mapper:
             if lst.stated_count is not None:
                 self.add(s, PKG.statedCount, Literal(lst.stated_count))
             if lst.stated_count_text:
-                self.add(s, PKG.statedCountText, Literal(lst.stated_count_text, lang="zh"))
+                self.add(s, PKG.statedCountText, Literal(lst.stated_count_text))
             if lst.concerns:
                 kind = "zone" if any(z.key == lst.concerns for z in self.ex.zones.values()) \
                     else "program"

@@ -24,10 +24,12 @@ def user_words() -> frozenset[str]:
     for org in tb.orgs:
         words.add(org.zh)
         words.update(org.aliases_zh)
-    for row in tb.provincial:
-        for a in row["aliases_zh"].split("|"):
-            if a.strip() and "{" not in a:
-                words.add(a.strip())
+    for code, d in gz.by_code.items():
+        if d.level == "province":
+            p_zh = gz.province_short(code)
+            for org, _ in tb.provincial_orgs(p_zh, gz.province_en(code), code):
+                words.add(org.zh)
+                words.update(org.aliases_zh)
     words.update(t.zh for t in tb.terms.values() if t.type in ("term", "genre"))
     return frozenset(w for w in words if len(w) >= 2)
 

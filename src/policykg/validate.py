@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pyshacl
 import rdflib
-from rdflib import RDF, SH, BNode, Literal, URIRef
+from rdflib import RDF, RDFS, SH, BNode, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
@@ -36,20 +36,31 @@ def load_shapes() -> rdflib.Graph:
 
 
 @cache
-def _parse_ontology(path: str, mtime_ns: int) -> rdflib.Graph:
+def _class_hierarchy(path: str, mtime_ns: int) -> rdflib.Graph:
     # Keyed on the modification time so a long-running process (the API) picks up an
     # ontology that is written or changed after the first validation.
-    return rdflib.Graph().parse(path, format="turtle")
+    ontology = rdflib.Graph().parse(path, format="turtle")
+    # Only the rdfs:subClassOf links between named classes: they are all the shapes need
+    # (sh:targetClass and sh:class follow them). Handing pySHACL the whole ontology is not
+    # just wasteful: its mix-in deep-clones every owl:NamedIndividual with everything it
+    # links to, ten levels down, which on our ontology (concept schemes whose concepts
+    # point at each other) ran for minutes per validation.
+    hierarchy = rdflib.Graph()
+    for sub, sup in ontology.subject_objects(RDFS.subClassOf):
+        if isinstance(sub, URIRef) and isinstance(sup, URIRef):
+            hierarchy.add((sub, RDFS.subClassOf, sup))
+    return hierarchy
 
 
 def _load_ontology() -> rdflib.Graph | None:
-    """The ontology, if it is there: its rdfs:subClassOf links are what lets sh:class
-    pkg:AdministrativeDivision accept a pkg:County. Without it validation still runs,
-    but values typed with a sub-class only satisfy sh:class for their own class."""
+    """The ontology's class hierarchy, if the ontology is there: its rdfs:subClassOf links
+    are what lets sh:class pkg:AdministrativeDivision accept a pkg:County. Without it
+    validation still runs, but a value typed with a sub-class then only satisfies sh:class
+    for its own class."""
     path: Path = resources.ontology_path()
     if not path.is_file():
         return None
-    return _parse_ontology(str(path), path.stat().st_mtime_ns)
+    return _class_hierarchy(str(path), path.stat().st_mtime_ns)
 
 
 @dataclass(frozen=True)

@@ -195,7 +195,7 @@ def enumerations(ctx: Context) -> None:
                 heading=text[m.start() + 1:m.end()].strip("“”\""),
                 defined_in=_defining_doc(ctx, m.start()),
                 stated_count=None if approx else count,
-                stated_count_text=text[m.start() + 1:m.end()].strip("“”\"") if approx else None)
+                stated_count_text=m.group("count") + approx + m.group("unit") if approx else None)
             target.evidence.append(ev_list)
             ctx.out.lists.append(target)
             for part, p in parts:

@@ -1,0 +1,70 @@
+"""Extraction details beyond the gold file: punctuation widths, numerals, money, places."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from conftest import CORPUS
+
+from policykg.extract import extract
+from policykg.extract.text import MONEY_RE, money, to_int
+from policykg.normalise import normalise
+
+SICHUAN = CORPUS / "sichuan-reply-03906-2025-10-09.txt"
+
+
+def _summary(ex):
+    return (
+        sorted(o.zh for o in ex.orgs.values()),
+        sorted(ex.places),
+        sorted((lst.item_class, lst.stated_count or -1, tuple(i.text for i in lst.items))
+               for lst in ex.lists),
+        sorted(d.title for d in ex.documents.values()),
+        sorted((e.label, str(e.amount)) for e in ex.events),
+        sorted((x.place, x.item_text) for x in ex.explores),
+    )
+
+
+def test_full_width_punctuation_gives_the_same_facts():
+    raw = SICHUAN.read_text(encoding="utf-8")
+    wide = raw.translate(str.maketrans({",": "，", "(": "（", ")": "）", ":": "："}))
+    assert wide != raw
+    a = extract(normalise(raw.encode("utf-8"), "a"))
+    b = extract(normalise(wide.encode("utf-8"), "b"))
+    assert _summary(a) == _summary(b)
+
+
+@pytest.mark.parametrize("s,n", [("16", 16), ("十六", 16), ("十", 10), ("三十八", 38), ("两", 2)])
+def test_numerals(s, n):
+    assert to_int(s) == n
+
+
+@pytest.mark.parametrize("s,v", [("1025.2亿元", "102520000000"), ("5亿元", "500000000"),
+                                 ("3.5万元", "35000"), ("12元", "12")])
+def test_money_is_exact(s, v):
+    assert money(MONEY_RE.search(s)) == Decimal(v)
+
+
+def test_no_place_inside_ordinary_words():
+    text = "推动城乡要素双向流动、公共资源合理配置，建设更高水平的平安法治乡村。培育新乡村振兴人才。\n"
+    ex = extract(normalise(("关于推进改革的通知\n" + text).encode("utf-8"), "t"))
+    assert ex.places == {}
+
+
+def test_relative_body_names_need_the_province():
+    # 省委 only means 中共四川省委 in a Sichuan document
+    central = "国务院关于某事的通知\n省委、省政府要加强领导。\n"
+    ex = extract(normalise(central.encode("utf-8"), "c"))
+    assert not any("四川" in o.zh for o in ex.orgs.values())
+    sichuan = "四川省人民政府关于某事的通知\n省委、省政府要加强领导。\n"
+    ex = extract(normalise(sichuan.encode("utf-8"), "s"))
+    assert {"中共四川省委", "四川省人民政府"} <= {o.zh for o in ex.orgs.values()}
+
+
+def test_a_list_that_claims_more_than_it_shows_invents_nothing():
+    text = "某省人民政府关于试点的函\n围绕国家赋予的甲制度改革、乙制度改革等5项试验任务，推进工作。\n"
+    ex = extract(normalise(text.encode("utf-8"), "t"))
+    (lst,) = [x for x in ex.lists if x.item_class == "TrialTask"]
+    assert lst.stated_count == 5
+    assert [i.text for i in lst.items] == ["甲制度改革", "乙制度改革"]

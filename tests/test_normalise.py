@@ -1,0 +1,73 @@
+"""Normalisation: encodings, HTML, page chrome, a body printed twice, stable offsets."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import CORPUS
+
+from policykg.normalise import NormaliseError, fold, normalise
+
+SICHUAN = CORPUS / "sichuan-reply-03906-2025-10-09.txt"
+BODY = "一、总体要求\n各地要认真贯彻落实，推进城乡融合发展，确保2025年完成。\n什邡市探索推进县乡村治理数字化。\n"
+
+
+def test_utf8_with_and_without_bom_give_the_same_text():
+    a = normalise(BODY.encode("utf-8"), "a.txt")
+    b = normalise(b"\xef\xbb\xbf" + BODY.encode("utf-8"), "b.txt")
+    assert a.text == b.text
+    assert not a.text.startswith("\ufeff")
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "gbk"])
+def test_gb_encodings_are_detected(encoding):
+    n = normalise(BODY.encode(encoding), "gb.txt")
+    assert n.encoding == "gb18030"
+    assert n.text == normalise(BODY.encode("utf-8")).text
+
+
+@pytest.mark.parametrize("data,reason", [
+    (b"", "empty"),
+    (b"   \n ", "empty"),
+    (b"\x00\x01\x02binary\x00", "binary"),
+    (bytes(range(0x80, 0x100)) * 20, "cannot decode"),
+])
+def test_bad_input_is_a_clear_error_naming_the_file(data, reason):
+    with pytest.raises(NormaliseError, match=rf"bad\.txt: .*{reason}"):
+        normalise(data, "bad.txt")
+
+
+def test_html_page_is_turned_into_text_without_scripts_and_chrome():
+    html = ("<html><head><title>t</title><script>var x='《假标题》';</script>"
+            "<style>p{}</style></head><body><nav>首页 &gt; 政策</nav>"
+            "<div class='share'>分享到</div><p>关于&ldquo;无废城市&rdquo;的通知</p>"
+            "<p>推进农村改革&amp;发展。</p><p>扫一扫在手机打开当前页</p>"
+            "<footer>主办单位：某某办公厅</footer></body></html>")
+    n = normalise(html.encode("utf-8"), "page.html")
+    assert "关于“无废城市”的通知" in n.text
+    assert "推进农村改革&发展。" in n.text
+    for junk in ("假标题", "分享到", "扫一扫", "主办单位", "p{}", "首页"):
+        assert junk not in n.text, junk
+
+
+def test_sample_page_chrome_removed_editor_kept_body_once():
+    raw = SICHUAN.read_bytes()
+    n = normalise(raw, SICHUAN.name)
+    for junk in ("扫一扫在手机打开当前页", "微信公众号", "政务微博", "头条号", "手机版",
+                 "运行维护单位", "【字体"):
+        assert junk not in n.text, junk
+    assert n.metadata["责任编辑"] == "刘化雨"
+    assert n.text.count("构建生态发展新格局") == 1
+    assert raw.decode("utf-8").count("构建生态发展新格局") == 2
+    assert any("printed twice" in r for r in n.removed)
+
+
+def test_offsets_are_stable():
+    raw = SICHUAN.read_bytes()
+    assert normalise(raw, "x").text == normalise(raw, "y").text
+    assert normalise(raw).content_hash == normalise(raw).content_hash
+    assert normalise(raw).content_hash.startswith("sha256:")
+
+
+def test_full_and_half_width_punctuation_fold_alike():
+    assert fold("第03906号(经济发展类268号),") == fold("第03906号（经济发展类268号），")
+    assert fold("“三权分置”") == fold('"三权分置"')
