@@ -31,7 +31,7 @@ class View:
         assert len(found) == 1, f"expected one {cls} labelled {zh!r}, found {found}"
         return found[0]
 
-    def value(self, s: URIRef, p: URIRef):  # noqa: ANN201
+    def value(self, s: URIRef, p: URIRef):
         vals = list(self.g.objects(s, p))
         assert len(vals) <= 1, f"{s} has several {p}: {vals}"
         return vals[0] if vals else None

@@ -121,7 +121,7 @@ def test_the_bundled_corpus_builds_and_passes_the_shapes(tmp_path):
 
 def test_published_graph_is_current(tmp_path):
     """graph/ must be what `policykg build` writes for the bundled corpus today."""
-    for name, fmt in (("policykg.nq", "nq"), ("policykg.ttl", "ttl")):
+    for name, _fmt in (("policykg.nq", "nq"), ("policykg.ttl", "ttl")):
         out = tmp_path / name
         r = run("build", "--out", str(out), "--no-validate")
         assert r.returncode == 0, r.stderr

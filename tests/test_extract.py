@@ -47,7 +47,8 @@ def test_money_is_exact(s, v):
 
 
 def test_no_place_inside_ordinary_words():
-    text = "推动城乡要素双向流动、公共资源合理配置，建设更高水平的平安法治乡村。培育新乡村振兴人才。\n"
+    text = ("推动城乡要素双向流动、公共资源合理配置，建设更高水平的平安法治乡村。"
+            "培育新乡村振兴人才。\n")
     ex = extract(normalise(("关于推进改革的通知\n" + text).encode("utf-8"), "t"))
     assert ex.places == {}
 
@@ -63,7 +64,8 @@ def test_relative_body_names_need_the_province():
 
 
 def test_a_list_that_claims_more_than_it_shows_invents_nothing():
-    text = "某省人民政府关于试点的函\n围绕国家赋予的甲制度改革、乙制度改革等5项试验任务，推进工作。\n"
+    text = ("某省人民政府关于试点的函\n"
+            "围绕国家赋予的甲制度改革、乙制度改革等5项试验任务，推进工作。\n")
     ex = extract(normalise(text.encode("utf-8"), "t"))
     (lst,) = [x for x in ex.lists if x.item_class == "TrialTask"]
     assert lst.stated_count == 5

@@ -8,7 +8,8 @@ from conftest import CORPUS
 from policykg.normalise import NormaliseError, fold, normalise
 
 SICHUAN = CORPUS / "sichuan-reply-03906-2025-10-09.txt"
-BODY = "一、总体要求\n各地要认真贯彻落实，推进城乡融合发展，确保2025年完成。\n什邡市探索推进县乡村治理数字化。\n"
+BODY = ("一、总体要求\n各地要认真贯彻落实，推进城乡融合发展，确保2025年完成。\n"
+        "什邡市探索推进县乡村治理数字化。\n")
 
 
 def test_utf8_with_and_without_bom_give_the_same_text():

@@ -222,7 +222,7 @@ class Mapper:
     def places(self) -> None:
         gz = load_gazetteer()
         seen: set[str] = set()
-        for code, rec in sorted(self.ex.places.items()):
+        for code, _rec in sorted(self.ex.places.items()):
             for i, d in enumerate(gz.chain(code)):
                 if d.code in seen and i > 0:
                     continue

@@ -77,7 +77,7 @@ def _head_facts(ctx: Context, head: Head) -> None:
         doc.publisher = ctx.org(e.key, head.publisher_name, ev)
     if head.addressee_span:
         s, e_ = head.addressee_span
-        for ms, me, key in ctx.orgs_in(s, e_):
+        for _ms, _me, key in ctx.orgs_in(s, e_):
             if key not in doc.addressees:
                 doc.addressees.append(key)
     if head.editor_span:

@@ -33,7 +33,7 @@ def _issuers(ctx: Context, start: int, end: int) -> list[str]:
     """Organisations named in [start, end); unknown bodies in a 、-list are added."""
     keys: list[str] = []
     known = ctx.orgs_in(start, end)
-    for s, e, key in known:
+    for _s, _e, key in known:
         if key not in keys:
             keys.append(key)
     # Bodies the termbase lacks: the 、-separated parts not covered by a known name.
@@ -122,7 +122,9 @@ def _bare_numbers(ctx: Context) -> None:
                                           evidence=ev))
 
 
-UNBRACKETED = re.compile(r"(?:印发|发布|出台)(?:实施)?(?!《)([^，,。；、《]{2,40}?(?:实施方案|工作方案|方案|意见))")
+UNBRACKETED = re.compile(
+    r"(?:印发|发布|出台)(?:实施)?(?!《)"
+    r"([^，,。；、《]{2,40}?(?:实施方案|工作方案|方案|意见))")
 
 
 def link_unbracketed(ctx: Context) -> None:
@@ -140,7 +142,7 @@ def link_unbracketed(ctx: Context) -> None:
             d.aliases.add(written)
         if ev not in d.evidence:
             d.evidence.append(ev)
-        cstart, clause = _clause_before(ctx, m.start())
+        cstart, _clause = _clause_before(ctx, m.start())
         if not d.issuers:
             d.issuers = _issuers(ctx, cstart, m.start())
         s0, _ = ctx.text.sentence_span(m.start())

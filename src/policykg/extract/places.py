@@ -68,7 +68,7 @@ def main_province(text: str, seg: Segmentation, issuer_names: list[str]) -> str 
             return d.province_code
     counts = Counter(d.province_code for _, d in find_places(text, seg, None, gz))
     if counts:
-        (top, n), *rest = counts.most_common(2) + [(None, 0)]
+        (top, n), *rest = [*counts.most_common(2), (None, 0)]
         if top and n >= 3 and n >= 3 * rest[0][1]:
             return top
     return None

@@ -3,6 +3,7 @@ investment, and what a place explores."""
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from policykg.extract.context import ALIAS_RE, Context
@@ -21,9 +22,11 @@ CASES = re.compile(rf"(?:累计)?形成(?P<n>{NUM})个典型案例")
 COUNTY_COUNT = re.compile(r"(\d+)个县[(（][市、区]+[)）]|(\d+)个县")
 INCLUDING = re.compile(r"包括(?P<place>[^，,。；]{2,12}?)在内的")
 SELECT = re.compile(rf"从(?P<n>{NUM})项(?P<noun>[^，,。；]{{1,10}}?)中选取(?P<k>{NUM})项")
-EVENT = re.compile(r"召开(?P<name>[^，,。；]{2,24}?(?:动员会|推进会|现场会|工作会议|座谈会|会议|大会))")
+EVENT = re.compile(
+    r"召开(?P<name>[^，,。；]{2,24}?(?:动员会|推进会|现场会|工作会议|座谈会|会议|大会))")
 PROJECTS = re.compile(r"开工(?P<n>\d+)个(?:重大|重点)?项目")
-EXPLORES = re.compile(r"探索(?:推进|开展|实施)?(?P<enum>[^。；]{4,120}?)等(?:改革任务|改革事项|任务|改革)")
+EXPLORES = re.compile(
+    r"探索(?:推进|开展|实施)?(?P<enum>[^。；]{4,120}?)等(?:改革任务|改革事项|任务|改革)")
 
 
 def read_aliases(ctx: Context) -> None:
@@ -185,7 +188,7 @@ def concerns(ctx: Context) -> None:
         if not lst.evidence:
             continue
         pos = lst.evidence[0].start
-        para = next(ctx.raw[s:e] for s, e in zip(starts, starts[1:], strict=False) if s <= pos < e)
+        para = next(ctx.raw[s:e] for s, e in itertools.pairwise(starts) if s <= pos < e)
         for z in ctx.out.zones.values():
             names = (z.label, *z.aliases)
             if any(n in para for n in names) or any(
