@@ -61,6 +61,14 @@ class Mapper:
             if a != en.text:
                 self.add(s, SKOS.altLabel, Literal(a, lang="en"))
 
+    def entity(self, s: URIRef, cls: URIRef, zh: str, evs: list[Evidence],
+               alt_zh: set[str] | None = None) -> URIRef:
+        """Type, bilingual labels and evidence: what every extracted entity carries."""
+        self.add(s, RDF.type, cls)
+        self.labels(s, zh, alt_zh=alt_zh)
+        self.evidence(s, evs)
+        return s
+
     def evidence(self, s: URIRef, evs: list[Evidence]) -> None:
         for ev in evs:
             self.add(s, PKG.evidence, self.ev_node(ev))
@@ -105,10 +113,8 @@ class Mapper:
         self.organizations()
         self.places()
         for z in ex.zones.values():
-            s = self.iri("zone", z.key)
-            self.add(s, RDF.type, PKG.TrialZone)
-            self.labels(s, z.label, alt_zh=z.aliases)
-            self.evidence(s, z.evidence)
+            s = self.entity(self.iri("zone", z.key), PKG.TrialZone, z.label, z.evidence,
+                            z.aliases)
             if z.program:
                 self.add(s, PKG.partOf, self.iri("program", z.program))
             if z.established_by:
@@ -116,10 +122,8 @@ class Mapper:
             if z.stated_case_count is not None:
                 self.add(s, PKG.statedCaseCount, Literal(z.stated_case_count))
         for p in ex.programs.values():
-            s = self.iri("program", p.key)
-            self.add(s, RDF.type, PKG.PilotProgram)
-            self.labels(s, p.label, alt_zh=p.aliases)
-            self.evidence(s, p.evidence)
+            s = self.entity(self.iri("program", p.key), PKG.PilotProgram, p.label, p.evidence,
+                            p.aliases)
             if p.level:
                 self.add(s, PKG.level, LEVEL[p.level])
             if p.defined_in:
@@ -137,10 +141,8 @@ class Mapper:
                 self.add(s, PKG.selectCount, Literal(p.select_count))
         self.item_lists()
         for e in ex.events:
-            s = self.iri("event", self.doc_key, e.key)
-            self.add(s, RDF.type, PKG.Event)
-            self.labels(s, e.label)
-            self.evidence(s, e.evidence)
+            s = self.entity(self.iri("event", self.doc_key, e.key), PKG.Event, e.label,
+                            e.evidence)
             if e.date:
                 self.add(s, PKG.date, date_literal(e.date))
             if e.stated_project_count is not None:
@@ -248,10 +250,7 @@ class Mapper:
 
     def item_lists(self) -> None:
         for lst in self.ex.lists:
-            s = self.list_iri(lst.key)
-            self.add(s, RDF.type, PKG.ItemList)
-            self.labels(s, lst.heading)
-            self.evidence(s, lst.evidence)
+            s = self.entity(self.list_iri(lst.key), PKG.ItemList, lst.heading, lst.evidence)
             self.add(s, PKG.definedIn, self.doc(lst.defined_in))
             self.add(s, PKG.itemClass, PKG[lst.item_class])
             if lst.stated_count is not None:
@@ -263,10 +262,8 @@ class Mapper:
                     else "program"
                 self.add(s, PKG.concerns, self.iri(kind, lst.concerns))
             for it in lst.items:
-                i = self.item_iri(lst.key, it.ordinal, it.text)
-                self.add(i, RDF.type, PKG[lst.item_class])
-                self.labels(i, it.text)
-                self.evidence(i, it.evidence)
+                i = self.entity(self.item_iri(lst.key, it.ordinal, it.text),
+                                PKG[lst.item_class], it.text, it.evidence)
                 self.add(i, PKG.inList, s)
                 self.add(i, PKG.definedIn, self.doc(lst.defined_in))
                 if it.ordinal is not None:

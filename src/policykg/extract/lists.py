@@ -67,20 +67,23 @@ def match_item(mention: str, items: list[ItemRecord]) -> ItemRecord | None:
     return None
 
 
+def _run_from_one(marks: list[re.Match[str]]) -> list[re.Match[str]]:
+    """The markers numbered 1, 2, 3 … in order (others skipped); [] unless at least two."""
+    seq: list[re.Match[str]] = []
+    for mk in marks:
+        if to_int(mk.group(1)) == len(seq) + 1:
+            seq.append(mk)
+    return seq if len(seq) >= 2 else []
+
+
 def numbered_lists(ctx: Context) -> None:
     text = ctx.raw
     pos = 0
     for line in text.split("\n"):
         base = pos
         pos += len(line) + 1
-        marks = list(MARK.finditer(line))
-        if len(marks) < 2 or int(marks[0].group(1)) != 1:
-            continue
-        seq = [marks[0]]
-        for mk in marks[1:]:
-            if int(mk.group(1)) == int(seq[-1].group(1)) + 1:
-                seq.append(mk)
-        if len(seq) < 2:
+        seq = _run_from_one(list(MARK.finditer(line)))
+        if not seq:
             continue
         head_text = line[:seq[0].start()].strip()
         h = HEADING.match(head_text)
@@ -118,15 +121,9 @@ def shi_lists(ctx: Context) -> None:
         pos += len(line) + 1
         if re.match(r"^[一二三四五六七八九十]+、", line):
             heading = line
-        marks = [m for m in SHI.finditer(line)
-                 if (m.start() == 0 or line[m.start() - 1] in "。；;，,：:")]
-        if len(marks) < 2 or to_int(marks[0].group(1)) != 1:
-            continue
-        seq = [marks[0]]
-        for mk in marks[1:]:
-            if to_int(mk.group(1)) == to_int(seq[-1].group(1)) + 1:
-                seq.append(mk)
-        if len(seq) < 2:
+        seq = _run_from_one([m for m in SHI.finditer(line)
+                             if m.start() == 0 or line[m.start() - 1] in "。；;，,：:"])
+        if not seq:
             continue
         lst = ListRecord(key=f"L{len(ctx.out.lists) + 1}", item_class="Measure",
                          heading=re.sub(r"^[一二三四五六七八九十]+、", "", heading) or line[:20],
