@@ -145,5 +145,22 @@ def facts(file: Annotated[Path, typer.Argument(help="One document (.txt or .html
     out.print(table)
 
 
+@app.command("labels")
+def labels_report(
+    file: Annotated[Path, typer.Argument(help="A graph file.")],
+    limit: Annotated[int, typer.Option(help="How many rows to show.")] = 50,
+) -> None:
+    """List the English labels that are not curated, most frequent Chinese first: where a
+    termbase entry would help the most."""
+    from policykg.report import uncurated_labels
+
+    rows = uncurated_labels(_load(file))
+    table = Table("mentions", "method", "zh", "en")
+    for row in rows[:limit]:
+        table.add_row(str(row.mentions), row.method, row.zh, row.en)
+    out.print(table)
+    out.print(f"{len(rows)} entities with English that is not curated or official")
+
+
 def main() -> None:  # pragma: no cover
     sys.exit(app())

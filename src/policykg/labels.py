@@ -1,8 +1,9 @@
 """English labels and how each was made.
 
-Curated or official English comes from the termbase and the gazetteer; anything else is
-transliterated word by word (jieba words, pypinyin syllables) and marked as such, so a
-query can tell a translation from a romanisation. Never silently missing.
+Curated or official English comes from the termbase and the gazetteer; a phrase whose parts
+are all known is composed from them (`compose`); anything else is transliterated word by
+word (jieba words, pypinyin syllables) and marked as such, so a query can tell a
+translation from a romanisation. Never silently missing.
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import jieba
 from pypinyin import lazy_pinyin
 
+from policykg.compose import compose
 from policykg.gazetteer import load_gazetteer
 from policykg.segment import tokenizer
 from policykg.termbase import load_termbase
@@ -47,7 +50,10 @@ def transliterate(zh: str) -> str:
                 else:
                     words.append(t.strip())
             continue
-        words.append("".join(lazy_pinyin(tok)))
+        # Our user dictionary keeps long names whole; romanise those word by word as
+        # jieba's own dictionary splits them, not as one run-together string.
+        sub = jieba.lcut(tok, HMM=False) if len(tok) > 4 else [tok]
+        words.extend("".join(lazy_pinyin(w)) for w in sub)
     s = " ".join(w for w in words if w)
     s = re.sub(r"\s+([,;:)])", r"\1", s)
     return s[:1].upper() + s[1:]
@@ -58,4 +64,7 @@ def english(zh: str) -> English:
     term = load_termbase().term(zh)
     if term is not None:
         return English(term.en, _method(term.en_source))
+    composed = compose(zh)
+    if composed is not None:
+        return English(composed, "composed")
     return English(transliterate(zh), "transliterated")
