@@ -234,7 +234,7 @@ class Mapper:
                 self.add(s, RDF.type, PKG.AdministrativeDivision)
                 mentioned = self.ex.places.get(d.code)
                 alt = set(d.short) | (mentioned.written if mentioned else set())
-                method = "curated" if d.en_method in ("curated", "official") else "transliterated"
+                method = d.en_method if d.en_method in ("curated", "official") else "transliterated"
                 self.labels(s, d.zh, English(d.en, method), alt_zh=alt)
                 self.add(s, PKG.adminCode, Literal(d.code))
                 if d.parent:

@@ -1,0 +1,233 @@
+"""Search entities by label in Chinese (simplified or traditional), English or pinyin.
+
+The index is built from the label triples of a graph (any rdflib Graph or Dataset) and
+kept in memory: a character-bigram inverted index narrows the candidates, then each is
+checked and ranked — exact label, then prefix, then word, then substring; preferred
+labels before aliases; shorter labels first. This is the function the service calls.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, SKOS
+
+from policykg.pinyin import fold_pinyin, syllables
+from policykg.segment import tokenizer
+
+RANKS = ("exact", "prefix", "word", "substring")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LABELS = (SKOS.prefLabel, SKOS.altLabel, RDFS.label)
+
+
+@cache
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def normalise_lang(tag: str | None) -> str | None:
+    """'zh', 'zh-Hans', 'zh-CN', 'zh-Hant-TW' → 'zh'; 'en-GB' → 'en'."""
+    if not tag:
+        return None
+    return tag.split("-", 1)[0].lower()
+
+
+def fold_zh(text: str) -> str:
+    """Simplified, NFKC (full-width letters and digits), no spaces or quotes."""
+    text = _t2s().convert(unicodedata.normalize("NFKC", text))
+    return re.sub(r"[\s“”\"'‘’《》]", "", text)
+
+
+def fold_en(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", unicodedata.normalize("NFKD", text).casefold()))
+
+
+@dataclass(frozen=True)
+class Hit:
+    iri: str
+    label: str  # the label that matched, as written
+    lang: str  # zh | en | pinyin: the language of the matched label
+    match: str  # exact | prefix | word | substring
+    preferred: bool
+    types: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Key:
+    entity: int
+    key: str  # folded form the query is compared with
+    words: tuple[str, ...]  # folded words of the label
+    label: str
+    lang: str
+    preferred: bool
+
+
+def _bigrams(s: str) -> set[str]:
+    return {s[i:i + 2] for i in range(len(s) - 1)} if len(s) > 1 else {s}
+
+
+class SearchIndex:
+    def __init__(self) -> None:
+        self._iris: list[str] = []
+        self._types: list[tuple[str, ...]] = []
+        self._keys: list[_Key] = []
+        self._grams: dict[str, set[int]] = defaultdict(set)  # bigram → key ids
+
+    @classmethod
+    def from_graph(cls, graph: Graph) -> SearchIndex:
+        index = cls()
+        labels: dict[URIRef, list[tuple[str, str, bool]]] = defaultdict(list)
+        for p in _LABELS:
+            for s, o in graph.subject_objects(p):
+                if isinstance(s, URIRef) and isinstance(o, Literal):
+                    lang = normalise_lang(o.language)
+                    if lang in ("zh", "en"):
+                        labels[s].append((str(o), lang, p == SKOS.prefLabel))
+        for s in sorted(labels):
+            types = tuple(sorted(str(t) for t in graph.objects(s, RDF.type)))
+            index.add(str(s), types, labels[s])
+        return index
+
+    def add(self, iri: str, types: tuple[str, ...],
+            labels: Iterable[tuple[str, str, bool]]) -> None:
+        entity = len(self._iris)
+        self._iris.append(iri)
+        self._types.append(types)
+        seen: set[tuple[str, str]] = set()
+        for text, lang, preferred in sorted(labels, key=lambda x: (not x[2], x[1], x[0])):
+            if lang == "zh":
+                key = fold_zh(text)
+                words = tuple(fold_zh(w) for w in tokenizer().cut(text, HMM=False)
+                              if fold_zh(w))
+                self._add(_Key(entity, key, words, text, "zh", preferred), seen)
+                syl = syllables(key)
+                if syl:
+                    self._add(_Key(entity, "".join(syl), tuple(syl), text, "pinyin",
+                                   preferred), seen)
+            else:
+                key = fold_en(text)
+                self._add(_Key(entity, key, tuple(key.split()), text, "en", preferred), seen)
+
+    def _add(self, k: _Key, seen: set[tuple[str, str]]) -> None:
+        if not k.key or (k.key, k.lang) in seen:
+            return
+        seen.add((k.key, k.lang))
+        kid = len(self._keys)
+        self._keys.append(k)
+        for g in _bigrams(k.key.replace(" ", "") if k.lang != "en" else k.key):
+            self._grams[g].add(kid)
+
+    def __len__(self) -> int:
+        return len(self._iris)
+
+    # --- querying ---------------------------------------------------------------------------
+    def _candidates(self, q: str) -> set[int]:
+        grams = _bigrams(q)
+        postings = sorted((self._grams.get(g, set()) for g in grams), key=len)
+        if not postings:
+            return set()
+        out = set(postings[0])
+        for p in postings[1:]:
+            out &= p
+            if not out:
+                break
+        return out
+
+    def search(self, query: str, types: Iterable[str] | None = None,
+               limit: int = 20) -> list[Hit]:
+        """Best match per entity, ranked. `types` filters by class IRI or local name."""
+        query = query.strip()
+        if not query:
+            return []
+        wanted = {t if "://" in t else t.rsplit(":", 1)[-1] for t in (types or ())}
+        ranked: dict[int, tuple[tuple, Hit]] = {}
+        for rank, k in self._matches(query):
+            if wanted and not any(t in wanted or t.rsplit("#", 1)[-1] in wanted
+                                  for t in self._types[k.entity]):
+                continue
+            order = (rank, not k.preferred, len(k.label), self._iris[k.entity], k.lang)
+            if k.entity not in ranked or order < ranked[k.entity][0]:
+                ranked[k.entity] = (order, Hit(self._iris[k.entity], k.label, k.lang,
+                                               RANKS[rank], k.preferred,
+                                               self._types[k.entity]))
+        return [h for _, h in sorted(ranked.values(), key=lambda x: x[0])][:limit]
+
+    def _matches(self, query: str) -> Iterable[tuple[int, _Key]]:
+        if _CJK.search(query):
+            q = fold_zh(query)
+            words = [fold_zh(w) for w in tokenizer().cut(query, HMM=False) if fold_zh(w)]
+            for kid in self._candidates(q):
+                k = self._keys[kid]
+                if k.lang == "zh":
+                    rank = _rank(k.key, q, k.words, words)
+                    if rank is not None:
+                        yield rank, k
+            return
+        q_en = fold_en(query)
+        q_py = fold_pinyin(query)
+        en_words = q_en.split()
+        if q_en:
+            for kid in self._candidates(q_en.replace(" ", "") if " " not in q_en else q_en):
+                k = self._keys[kid]
+                if k.lang == "en":
+                    rank = _rank(k.key, q_en, k.words, en_words, prefixes=True)
+                    if rank is not None:
+                        yield rank, k
+            # multi-word English queries in any order ("finance ministry")
+            if len(en_words) > 1:
+                first = max(en_words, key=len)
+                for kid in self._candidates(first):
+                    k = self._keys[kid]
+                    if k.lang == "en" and _all_words(k.words, en_words, prefixes=True):
+                        yield 2, k
+        if q_py and len(q_py) >= 2:
+            for kid in self._candidates(q_py):
+                k = self._keys[kid]
+                if k.lang == "pinyin":
+                    rank = _rank(k.key, q_py, (), [])
+                    if rank is not None:
+                        if rank == 3 and _on_syllables(k.words, q_py):
+                            rank = 2
+                        yield rank, k
+
+
+def _all_words(label_words: tuple[str, ...], query_words: list[str], prefixes: bool) -> bool:
+    return all(any(w == q or (prefixes and w.startswith(q)) for w in label_words)
+               for q in query_words)
+
+
+def _rank(key: str, q: str, label_words: tuple[str, ...], query_words: list[str],
+          prefixes: bool = False) -> int | None:
+    if key == q:
+        return 0
+    if key.startswith(q):
+        return 1
+    if query_words and _all_words(label_words, query_words, prefixes):
+        return 2
+    if q in key:
+        return 3
+    return None
+
+
+def _on_syllables(syl: tuple[str, ...], q: str) -> bool:
+    """'fang' inside 'shifangshi' starts and ends on syllable boundaries."""
+    joined = "".join(syl)
+    bounds = {0}
+    pos = 0
+    for s in syl:
+        pos += len(s)
+        bounds.add(pos)
+    start = joined.find(q)
+    while start >= 0:
+        if start in bounds and start + len(q) in bounds:
+            return True
+        start = joined.find(q, start + 1)
+    return False

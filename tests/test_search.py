@@ -1,0 +1,131 @@
+"""Search in Chinese (simplified and traditional), English and pinyin, ranked."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import ROOT, load_gold
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, SKOS
+
+from policykg.pinyin import syllables
+from policykg.search import SearchIndex, normalise_lang
+from policykg.vocab import PKG
+
+GOLD = load_gold("sichuan-reply-03906.json")
+
+
+@pytest.fixture(scope="module")
+def graph() -> Graph:
+    return Graph().parse(ROOT / "graph" / "policykg.ttl", format="turtle")
+
+
+@pytest.fixture(scope="module")
+def index(graph) -> SearchIndex:
+    return SearchIndex.from_graph(graph)
+
+
+def _small() -> SearchIndex:
+    g = Graph()
+    ex = "https://example.org/"
+    rows = [
+        ("a", PKG.ReformItem, "城乡融合发展", "integrated urban-rural development"),
+        ("b", PKG.ReformItem, "城乡融合发展改革试点", "urban-rural reform pilot"),
+        ("c", PKG.ReformItem, "推进城乡融合发展", "advance integrated development"),
+        ("d", PKG.Organization, "财政部", "Ministry of Finance"),
+        ("e", PKG.County, "什邡市", "Shifang City"),
+        ("f", PKG.TrialZone, "四川试验区", "Sichuan Pilot Zone"),
+    ]
+    for key, cls, zh, en in rows:
+        s = URIRef(ex + key)
+        g.add((s, RDF.type, cls))
+        g.add((s, SKOS.prefLabel, Literal(zh, lang="zh-Hans" if key == "f" else "zh")))
+        g.add((s, SKOS.prefLabel, Literal(en, lang="en")))
+    g.add((URIRef(ex + "d"), SKOS.altLabel, Literal("财政部门", lang="zh-CN")))
+    return SearchIndex.from_graph(g)
+
+
+def _ids(hits):
+    return [h.iri.rsplit("/", 1)[-1] for h in hits]
+
+
+def test_chinese_ranking_exact_prefix_word_substring():
+    hits = _small().search("城乡融合发展")
+    assert _ids(hits) == ["a", "b", "c"]
+    assert [h.match for h in hits] == ["exact", "prefix", "word"]  # 推进|城乡融合发展
+    hits = _small().search("融合发展")
+    assert [h.match for h in hits] == ["substring"] * 3
+    assert all(h.lang == "zh" for h in hits)
+
+
+def test_chinese_substring_finds_every_label_containing_it():
+    assert set(_ids(_small().search("城乡融合"))) == {"a", "b", "c"}
+
+
+def test_traditional_characters_fold_to_simplified():
+    hits = _small().search("四川試驗區")
+    assert _ids(hits) == ["f"] and hits[0].match == "exact"
+
+
+def test_language_tags_are_normalised():
+    assert normalise_lang("zh-Hans") == normalise_lang("zh-CN") == "zh"
+    assert _ids(_small().search("财政部门")) == ["d"]  # an @zh-CN alias is Chinese
+
+
+def test_english_words_in_any_order_and_prefixes():
+    hits = _small().search("finance ministry")
+    assert _ids(hits) == ["d"] and hits[0].lang == "en" and hits[0].match == "word"
+    assert _ids(_small().search("Ministry of Finance"))[0] == "d"
+    assert "d" in _ids(_small().search("minist"))
+    assert _small().search("ministry")[0].match == "prefix"
+
+
+def test_english_ranking():
+    hits = _small().search("integrated urban-rural development")
+    assert _ids(hits)[0] == "a" and hits[0].match == "exact"
+
+
+@pytest.mark.parametrize("q", ["shifang", "Shifang Shi", "shí fāng", "SHIFANGSHI", "shi fang"])
+def test_pinyin_with_or_without_tones_and_spaces(q):
+    hits = _small().search(q)
+    assert _ids(hits)[0] == "e"
+    assert hits[0].lang in ("pinyin", "en")
+
+
+def test_pinyin_uses_the_reading_overrides():
+    assert syllables("什邡") == ["shi", "fang"]  # pypinyin alone says shen fang
+    assert _small().search("shenfang") == []
+
+
+def test_type_filter():
+    assert _ids(_small().search("城乡", types=["Organization"])) == []
+    assert set(_ids(_small().search("城乡", types=["ReformItem"]))) == {"a", "b", "c"}
+    assert _ids(_small().search("财政", types=[str(PKG.Organization)])) == ["d"]
+
+
+def test_empty_and_unmatched_queries():
+    assert _small().search("   ") == []
+    assert _small().search("zzzz") == []
+
+
+def _gold_entities(graph: Graph):
+    names = [o["label_zh"] for o in GOLD["organizations"]]
+    names += [p["label_zh"] for p in GOLD["places"]]
+    names += [GOLD["trial_zone"]["label_zh"]]
+    names += [p["label_zh"] for p in GOLD["pilot_programs"]]
+    names += GOLD["numbered_lists"]["projects_ten"]["items"]
+    for name in names:
+        subjects = [s for s in graph.subjects(SKOS.prefLabel, Literal(name, lang="zh"))] or \
+                   [s for s in graph.subjects(SKOS.altLabel, Literal(name, lang="zh"))]
+        assert subjects, name
+        yield name, subjects[0]
+
+
+def test_every_gold_entity_is_found_in_three_scripts_within_the_top_3(graph, index):
+    misses = []
+    for name, s in _gold_entities(graph):
+        zh = next(str(o) for o in graph.objects(s, SKOS.prefLabel) if o.language == "zh")
+        en = next(str(o) for o in graph.objects(s, SKOS.prefLabel) if o.language == "en")
+        for q in (name, en, " ".join(syllables(zh))):
+            if str(s) not in [h.iri for h in index.search(q, limit=3)]:
+                misses.append((name, q))
+    assert misses == []
