@@ -129,3 +129,8 @@ def test_every_gold_entity_is_found_in_three_scripts_within_the_top_3(graph, ind
             if str(s) not in [h.iri for h in index.search(q, limit=3)]:
                 misses.append((name, q))
     assert misses == []
+
+
+def test_pinyin_inside_a_label_matches_whole_syllables_only():
+    assert _ids(_small().search("fang shi")) == ["e"]  # shi|fang|shi, on syllables
+    assert _small().search("ifan") == []  # across a syllable boundary: no match

@@ -145,6 +145,26 @@ def facts(file: Annotated[Path, typer.Argument(help="One document (.txt or .html
     out.print(table)
 
 
+@app.command("search")
+def search_cmd(
+    file: Annotated[Path, typer.Argument(help="A graph file.")],
+    query: Annotated[str, typer.Argument(help="Chinese, English or pinyin.")],
+    types: Annotated[list[str] | None, typer.Option(
+        "--type", "-t", help="Only entities of this class (e.g. Organization).")] = None,
+    limit: Annotated[int, typer.Option(help="How many results.")] = 10,
+) -> None:
+    """Find entities by label in Chinese (simplified or traditional), English or pinyin."""
+    from policykg.search import SearchIndex
+
+    hits = SearchIndex.from_graph(_load(file)).search(query, types=types, limit=limit)
+    table = Table("match", "lang", "label", "entity")
+    for h in hits:
+        table.add_row(h.match, h.lang, h.label, h.iri)
+    out.print(table)
+    if not hits:
+        raise typer.Exit(1)
+
+
 @app.command("labels")
 def labels_report(
     file: Annotated[Path, typer.Argument(help="A graph file.")],

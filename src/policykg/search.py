@@ -193,9 +193,9 @@ class SearchIndex:
                 k = self._keys[kid]
                 if k.lang == "pinyin":
                     rank = _rank(k.key, q_py, (), [])
-                    if rank is not None:
-                        if rank == 3 and _on_syllables(k.words, q_py):
-                            rank = 2
+                    # inside a label, pinyin only matches whole syllables ('fang' in
+                    # shi|fang|shi, never 'ifan')
+                    if rank is not None and (rank < 3 or _on_syllables(k.words, q_py)):
                         yield rank, k
 
 
