@@ -17,9 +17,11 @@ READINGS = DATA / "place_readings.tsv"
 
 COLUMNS = ["code", "name_zh", "level", "parent", "short_zh", "name_en", "en_method"]
 RANK = {"province": 0, "prefecture": 1, "county": 2}
-# Letters and apostrophes in words separated by spaces or hyphens; a comma only before a
-# space, for three or more ethnic groups ("Weining Yi, Hui and Miao Autonomous County").
-ENGLISH = re.compile(r"[A-Z][A-Za-z']*(?:,? [A-Za-z][A-Za-z']*|-[A-Za-z][A-Za-z']*)*")
+EN_METHODS = ("curated", "official", "transliterated")
+# Letters (ASCII, and ü as Pinyin writes it: Lüliang) and apostrophes in words separated by
+# spaces or hyphens; a comma only before a space, for three or more ethnic groups
+# ("Weining Yi, Hui and Miao Autonomous County").
+ENGLISH = re.compile(r"[A-Z][A-Za-zü']*(?:,? [A-Za-z][A-Za-zü']*|-[A-Za-z][A-Za-zü']*)*")
 CJK = re.compile(r"[\u4e00-\u9fff]+")
 
 
@@ -64,7 +66,7 @@ def test_every_row_is_complete():
     for r in gazetteer():
         assert list(r) == COLUMNS and None not in r.values(), r
         assert CJK.fullmatch(r["name_zh"]), r
-        assert r["en_method"] in ("curated", "transliterated"), r
+        assert r["en_method"] in EN_METHODS, r
 
 
 def test_levels_follow_the_code():
@@ -164,10 +166,54 @@ def test_municipalities_are_provinces():
         ("神农架林区", "Shennongjia Forest District"),
         ("东乡族自治县", "Dongxiang Autonomous County"),
         ("大理白族自治州", "Dali Bai Autonomous Prefecture"),
+        ("吕梁市", "Lüliang"),
+        ("旅顺口区", "Lüshunkou District"),
+        ("略阳县", "Lüeyang County"),
     ],
 )
 def test_english_names(name_zh, name_en):
     assert one(name_zh)["name_en"] == name_en
+
+
+def test_u_umlaut_is_written_as_in_pinyin():
+    # not the ASCII stand-ins of pypinyin (lv, nv) or CC-CEDICT (lu:)
+    for r in gazetteer():
+        assert not re.search(r"[LlNn]v|u:", r["name_en"]), r
+
+
+def test_all_three_en_methods_are_used():
+    assert {r["en_method"] for r in gazetteer()} == set(EN_METHODS)
+
+
+def test_shifang_is_not_left_to_pypinyin():
+    r = one("什邡市")
+    assert r["name_en"] == "Shifang City"
+    assert r["en_method"] in ("curated", "official")
+
+
+def test_most_names_are_curated_or_confirmed():
+    """At least 90% of province, prefecture and county rows have an English name that is
+    curated or whose Pinyin reading a dictionary confirmed (official)."""
+    rows = [r for r in gazetteer() if r["level"] in RANK]
+    good = [r for r in rows if r["en_method"] in ("curated", "official")]
+    share = len(good) / len(rows)
+    assert share >= 0.9, f"{len(good)} of {len(rows)} rows curated or official ({share:.1%})"
+
+
+@pytest.mark.parametrize(
+    ("name_zh", "method"),
+    [
+        ("陕西省", "curated"),  # CURATED: Shaanxi
+        ("呼和浩特市", "curated"),  # CC-CEDICT gloss: Hohhot
+        ("四川省", "official"),  # pypinyin, confirmed by CC-CEDICT
+        ("德阳市", "official"),
+        ("吕梁市", "official"),
+        ("姑苏区", "transliterated"),  # no CC-CEDICT entry
+        ("栖霞市", "transliterated"),  # CC-CEDICT's reading (Xixia) rejected
+    ],
+)
+def test_en_method_examples(name_zh, method):
+    assert one(name_zh)["en_method"] == method
 
 
 def test_shared_base_names_keep_their_own_reading():

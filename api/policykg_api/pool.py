@@ -1,0 +1,202 @@
+"""SPARQL queries run in worker processes, so a query past its deadline can be stopped for
+real (the process is killed, its CPU freed) while the server keeps answering others.
+
+Each worker opens the store read-only and reopens it when the store's generation changes.
+Writes take every worker out of the pool first (`exclusive`), so nothing reads the files
+while they change."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import multiprocessing as mp
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+
+class QueryTimeout(Exception):
+    pass
+
+
+class WorkerDied(Exception):
+    pass
+
+
+@dataclass
+class QueryRequest:
+    query: str
+    accept: list[tuple[str, float]]
+    default_graph_uris: list[str] = field(default_factory=list)
+    named_graph_uris: list[str] = field(default_factory=list)
+    max_rows: int = 10000
+    generation: int = 0
+
+
+@dataclass
+class QueryReply:
+    status: int
+    media_type: str
+    body: bytes
+    truncated: bool = False
+    rows: int = 0
+    offered: list[str] = field(default_factory=list)
+
+
+def _execute(store, req: QueryRequest) -> QueryReply:  # noqa: ANN001 - pyoxigraph.Store
+    import pyoxigraph as ox
+
+    from policykg_api import results as R
+
+    opts: dict = {}
+    if req.default_graph_uris:
+        opts["default_graph"] = [ox.NamedNode(u) for u in req.default_graph_uris]
+    else:
+        opts["use_default_graph_as_union"] = True
+    if req.named_graph_uris:
+        opts["named_graphs"] = [ox.NamedNode(u) for u in req.named_graph_uris]
+    try:
+        res = store.query(req.query, **opts)
+    except SyntaxError as e:
+        return QueryReply(400, "text/plain; charset=utf-8",
+                          f"SPARQL syntax error: {e}".encode())
+    except ValueError as e:  # e.g. an invalid IRI in default-graph-uri
+        return QueryReply(400, "text/plain; charset=utf-8", f"bad request: {e}".encode())
+    if isinstance(res, ox.QuerySolutions):
+        offered = list(R.SELECT_TYPES)
+        media = R.choose(req.accept, offered)
+        if media is None:
+            return QueryReply(406, "", b"", offered=offered)
+        variables = [v.value for v in res.variables]
+        rows: list[list[object]] = []
+        truncated = False
+        for sol in res:
+            if len(rows) >= req.max_rows:
+                truncated = True
+                break
+            rows.append([sol[v] for v in variables])
+        body = R.write_select(variables, rows, R.SELECT_TYPES[media], truncated)
+        return QueryReply(200, media, body, truncated, len(rows))
+    if isinstance(res, ox.QueryBoolean):
+        offered = list(R.SELECT_TYPES)
+        media = R.choose(req.accept, offered)
+        if media is None:
+            return QueryReply(406, "", b"", offered=offered)
+        return QueryReply(200, media, R.write_boolean(bool(res), R.SELECT_TYPES[media]))
+    offered = list(R.GRAPH_TYPES)
+    media = R.choose(req.accept, offered)
+    if media is None:
+        return QueryReply(406, "", b"", offered=offered)
+    triples = []
+    truncated = False
+    for t in res:
+        if len(triples) >= req.max_rows:
+            truncated = True
+            break
+        triples.append(t)
+    body = ox.serialize(triples, format=R.GRAPH_TYPES[media]) or b""
+    return QueryReply(200, media, body, truncated, len(triples))
+
+
+def _worker_main(conn: Connection, store_path: str) -> None:
+    import pyoxigraph as ox
+
+    store = None
+    generation = None
+    while True:
+        try:
+            req = conn.recv()
+        except (EOFError, KeyboardInterrupt):
+            return
+        if req is None:
+            return
+        try:
+            if store is None or generation != req.generation:
+                store = None
+                store = ox.Store.read_only(store_path)
+                generation = req.generation
+            reply = _execute(store, req)
+        except Exception as e:  # report, never die silently
+            reply = QueryReply(500, "text/plain; charset=utf-8",
+                               f"query failed: {type(e).__name__}: {e}".encode())
+        conn.send(reply)
+
+
+class _Worker:
+    def __init__(self, ctx: mp.context.BaseContext, store_path: str) -> None:
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_worker_main, args=(child, store_path), daemon=True)
+        self.proc.start()
+        child.close()
+
+    def call(self, req: QueryRequest, timeout: float) -> QueryReply:
+        try:
+            self.conn.send(req)
+            if not self.conn.poll(timeout):
+                raise QueryTimeout
+            return self.conn.recv()
+        except (EOFError, BrokenPipeError, OSError) as e:
+            raise WorkerDied(str(e)) from e
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.join(5)
+        self.conn.close()
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError, BrokenPipeError):
+            self.conn.send(None)
+        self.proc.join(2)
+        if self.proc.is_alive():
+            self.kill()
+
+
+class QueryPool:
+    def __init__(self, store_path: Path, size: int = 2) -> None:
+        self.store_path = str(store_path)
+        self.size = size
+        self._ctx = mp.get_context("spawn")
+        self._idle: asyncio.Queue[_Worker] | None = None
+        self._threads = ThreadPoolExecutor(max_workers=size, thread_name_prefix="sparql")
+        self.killed = 0  # queries stopped at their deadline, for /health
+
+    async def start(self) -> None:
+        self._idle = asyncio.Queue()
+        for _ in range(self.size):
+            self._idle.put_nowait(_Worker(self._ctx, self.store_path))
+
+    async def close(self) -> None:
+        if self._idle is None:
+            return
+        while not self._idle.empty():
+            self._idle.get_nowait().stop()
+        self._threads.shutdown(wait=False)
+
+    async def run(self, req: QueryRequest, timeout: float) -> QueryReply:
+        assert self._idle is not None, "pool not started"
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        worker = await asyncio.wait_for(self._idle.get(), timeout)
+        remaining = max(0.05, timeout - (loop.time() - start))
+        try:
+            return await loop.run_in_executor(self._threads, worker.call, req, remaining)
+        except (QueryTimeout, WorkerDied):
+            worker.kill()
+            self.killed += 1
+            worker = _Worker(self._ctx, self.store_path)
+            raise
+        finally:
+            self._idle.put_nowait(worker)
+
+    @contextlib.asynccontextmanager
+    async def exclusive(self) -> AsyncIterator[None]:
+        """Hold every worker: no query reads the store while the caller writes it."""
+        assert self._idle is not None
+        held = [await self._idle.get() for _ in range(self.size)]
+        try:
+            yield
+        finally:
+            for w in held:
+                self._idle.put_nowait(w)

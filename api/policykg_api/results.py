@@ -1,0 +1,145 @@
+"""Serialising query results with a row cap, and choosing a format by Accept.
+
+SELECT results are written here (JSON, XML, CSV, TSV) so that a capped result can say it
+was truncated; graphs (CONSTRUCT/DESCRIBE) are written by pyoxigraph."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from xml.sax.saxutils import escape, quoteattr
+
+import pyoxigraph as ox
+
+SELECT_TYPES = {
+    "application/sparql-results+json": "json", "application/json": "json",
+    "application/sparql-results+xml": "xml", "application/xml": "xml",
+    "text/csv": "csv", "text/tab-separated-values": "tsv",
+}
+GRAPH_TYPES = {
+    "text/turtle": ox.RdfFormat.TURTLE, "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/n-quads": ox.RdfFormat.N_QUADS, "application/trig": ox.RdfFormat.TRIG,
+    "application/ld+json": ox.RdfFormat.JSON_LD, "application/rdf+xml": ox.RdfFormat.RDF_XML,
+}
+FORMAT_ALIASES = {  # ?format= values
+    "json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
+    "csv": "text/csv", "tsv": "text/tab-separated-values", "ttl": "text/turtle",
+    "turtle": "text/turtle", "nt": "application/n-triples", "ntriples": "application/n-triples",
+    "nq": "application/n-quads", "trig": "application/trig", "jsonld": "application/ld+json",
+    "json-ld": "application/ld+json", "rdfxml": "application/rdf+xml",
+}
+
+
+def parse_accept(header: str | None) -> list[tuple[str, float]]:
+    """'text/csv;q=0.5, application/json' → [('application/json', 1.0), ('text/csv', 0.5)]."""
+    out = []
+    for i, part in enumerate((header or "*/*").split(",")):
+        fields = [f.strip() for f in part.split(";")]
+        media = fields[0].lower()
+        if not media:
+            continue
+        q = 1.0
+        for f in fields[1:]:
+            if f.startswith("q="):
+                try:
+                    q = float(f[2:])
+                except ValueError:
+                    q = 0.0
+        if q > 0:
+            out.append((media, q, -i))
+    out.sort(key=lambda x: (-x[1], -x[2]))
+    return [(m, q) for m, q, _ in out]
+
+
+def choose(accept: list[tuple[str, float]], offered: list[str]) -> str | None:
+    """The first offered type the client accepts, best q first; offered[0] for */*."""
+    for media, _q in accept:
+        if media in ("*/*", "*"):
+            return offered[0]
+        if media.endswith("/*"):
+            major = media[:-1]
+            for o in offered:
+                if o.startswith(major):
+                    return o
+        elif media in offered:
+            return media
+    return None
+
+
+def _term_json(t: object) -> dict:
+    if isinstance(t, ox.NamedNode):
+        return {"type": "uri", "value": t.value}
+    if isinstance(t, ox.BlankNode):
+        return {"type": "bnode", "value": t.value}
+    if isinstance(t, ox.Literal):
+        d = {"type": "literal", "value": t.value}
+        if t.language:
+            d["xml:lang"] = t.language
+        elif t.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            d["datatype"] = t.datatype.value
+        return d
+    return {"type": "triple", "value": str(t)}
+
+
+def _term_xml(t: object) -> str:
+    if isinstance(t, ox.NamedNode):
+        return f"<uri>{escape(t.value)}</uri>"
+    if isinstance(t, ox.BlankNode):
+        return f"<bnode>{escape(t.value)}</bnode>"
+    if isinstance(t, ox.Literal):
+        if t.language:
+            return f"<literal xml:lang={quoteattr(t.language)}>{escape(t.value)}</literal>"
+        if t.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            return f"<literal datatype={quoteattr(t.datatype.value)}>{escape(t.value)}</literal>"
+        return f"<literal>{escape(t.value)}</literal>"
+    return f"<literal>{escape(str(t))}</literal>"
+
+
+def _term_tsv(t: object) -> str:
+    return "" if t is None else str(t)  # pyoxigraph's str() is N-Triples/Turtle syntax
+
+
+def _term_csv(t: object) -> str:
+    return "" if t is None else getattr(t, "value", str(t))
+
+
+def write_select(variables: list[str], rows: list[list[object]], fmt: str,
+                 truncated: bool) -> bytes:
+    if fmt == "json":
+        doc: dict = {"head": {"vars": variables}, "results": {"bindings": [
+            {v: _term_json(t) for v, t in zip(variables, row, strict=True) if t is not None}
+            for row in rows]}}
+        if truncated:
+            doc["results"]["truncated"] = True  # an extension field; the header says it too
+        return json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    if fmt == "xml":
+        out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">',
+               "<head>" + "".join(f"<variable name={quoteattr(v)}/>" for v in variables)
+               + "</head>", "<results>"]
+        for row in rows:
+            out.append("<result>" + "".join(
+                f"<binding name={quoteattr(v)}>{_term_xml(t)}</binding>"
+                for v, t in zip(variables, row, strict=True) if t is not None) + "</result>")
+        out.append("</results></sparql>")
+        return "\n".join(out).encode("utf-8")
+    buf = io.StringIO()
+    if fmt == "csv":
+        w = csv.writer(buf, lineterminator="\r\n")
+        w.writerow(variables)
+        for row in rows:
+            w.writerow([_term_csv(t) for t in row])
+    else:
+        buf.write("\t".join("?" + v for v in variables) + "\n")
+        for row in rows:
+            buf.write("\t".join(_term_tsv(t) for t in row) + "\n")
+    return buf.getvalue().encode("utf-8")
+
+
+def write_boolean(value: bool, fmt: str) -> bytes:
+    if fmt == "json":
+        return json.dumps({"head": {}, "boolean": value}).encode()
+    if fmt == "xml":
+        return ('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+                f"<head/><boolean>{'true' if value else 'false'}</boolean></sparql>").encode()
+    return (("true" if value else "false") + "\n").encode()

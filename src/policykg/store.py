@@ -1,0 +1,202 @@
+"""The store: one small interface over the graph store, embedded Oxigraph here.
+
+A document is one named graph. Putting a document replaces its graph in a single SPARQL
+Update (one Oxigraph transaction), so a reader sees the old graph or the new one, never a
+mix; a document whose content hash is unchanged is left alone. The RocksDB files are opened
+read-write only for the duration of a write: readers (the service's query workers) open
+them read-only and reopen after each write, which `generation` tells them about.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+from policykg.vocab import PKG
+
+FORMATS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES,
+           "nq": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG,
+           "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML}
+
+
+class StoreError(RuntimeError):
+    """A store that cannot be opened or written (locked by a server, corrupt, …)."""
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    graph: str
+    document: str
+    content_hash: str
+    source: str
+
+
+def default_store_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(os.environ.get("POLICYKG_STORE") or Path(base) / "policykg" / "store")
+
+
+class OxigraphStore:
+    """Embedded Oxigraph on disk (or in memory when `path` is None)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._memory = ox.Store() if path is None else None
+        self._reader: ox.Store | None = None
+        self._reader_generation = -1
+        if path is not None:
+            path.mkdir(parents=True, exist_ok=True)
+            if not (path / "CURRENT").exists():
+                with self.writer():
+                    pass  # create an empty database so readers can open it
+
+    # --- opening ----------------------------------------------------------------------------
+    @property
+    def generation(self) -> int:
+        """Bumped after every write; readers reopen when it changes."""
+        if self.path is None:
+            return 0
+        try:
+            return int((self.path / "GENERATION.policykg").read_text())
+        except (FileNotFoundError, ValueError):
+            return 0
+
+    def _bump(self) -> None:
+        assert self.path is not None
+        tmp = self.path / "GENERATION.policykg.tmp"
+        tmp.write_text(str(self.generation + 1))
+        tmp.replace(self.path / "GENERATION.policykg")
+
+    class _Writing:
+        def __init__(self, store: OxigraphStore) -> None:
+            self.store = store
+            self.db: ox.Store | None = None
+            self._lock: int | None = None
+
+        def __enter__(self) -> ox.Store:
+            s = self.store
+            if s._memory is not None:
+                return s._memory
+            assert s.path is not None
+            self._lock = os.open(s.path / "WRITE.lock", os.O_CREAT | os.O_RDWR)
+            try:
+                fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(self._lock)
+                raise StoreError(f"{s.path}: another policykg process is writing to this "
+                                 "store; try again when it has finished") from None
+            try:
+                self.db = ox.Store(str(s.path))
+            except OSError as e:
+                fcntl.flock(self._lock, fcntl.LOCK_UN)
+                os.close(self._lock)
+                raise StoreError(f"{s.path}: cannot open the store for writing: {e}") from e
+            return self.db
+
+        def __exit__(self, *exc: object) -> None:
+            if self.db is not None:
+                self.db.flush()
+                del self.db  # closes RocksDB: readers may then reopen safely
+                self.store._bump()
+            if self._lock is not None:
+                fcntl.flock(self._lock, fcntl.LOCK_UN)
+                os.close(self._lock)
+
+    def writer(self) -> OxigraphStore._Writing:
+        """A context manager giving the read-write store; one writer at a time."""
+        return OxigraphStore._Writing(self)
+
+
+    def reader(self) -> ox.Store:
+        """A store to read from, current as of the last write."""
+        if self._memory is not None:
+            return self._memory
+        assert self.path is not None
+        gen = self.generation
+        if self._reader is None or gen != self._reader_generation:
+            self._reader = None
+            try:
+                self._reader = ox.Store.read_only(str(self.path))
+            except OSError as e:
+                raise StoreError(f"{self.path}: cannot open the store: {e}") from e
+            self._reader_generation = gen
+        return self._reader
+
+    # --- documents ----------------------------------------------------------------------------
+    def document_hash(self, graph: str) -> str | None:
+        g = ox.NamedNode(graph)
+        for q in self.reader().quads_for_pattern(g, ox.NamedNode(str(PKG.contentHash)), None, g):
+            return q.object.value
+        return None
+
+    def put_document(self, graph: Graph) -> str:
+        """Add or replace one document's named graph. Returns 'added', 'replaced' or
+        'unchanged' (same content hash already stored)."""
+        gid = str(graph.identifier)
+        new_hash = next((str(o) for o in graph.objects(graph.identifier, PKG.contentHash)), None)
+        old_hash = self.document_hash(gid)
+        if old_hash is not None and old_hash == new_hash:
+            return "unchanged"
+        data = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
+        # Our own N-Triples, escaped by the serialiser, inside one update = one transaction.
+        update = f"DROP SILENT GRAPH <{gid}> ;\nINSERT DATA {{ GRAPH <{gid}> {{\n{data}}} }}"
+        with self.writer() as db:
+            db.update(update)
+        return "added" if old_hash is None else "replaced"
+
+    def remove_document(self, graph: str) -> bool:
+        if not self.reader().contains_named_graph(ox.NamedNode(graph)):
+            return False
+        with self.writer() as db:
+            db.remove_graph(ox.NamedNode(graph))
+        return True
+
+    def documents(self) -> list[DocumentInfo]:
+        rows = self.reader().query(
+            """PREFIX pkg: <https://w3id.org/policykg/ontology#>
+            SELECT ?g ?d ?h ?f WHERE { GRAPH ?g { ?g a pkg:DocumentGraph ;
+              pkg:describes ?d ; pkg:contentHash ?h . OPTIONAL { ?g pkg:sourceFile ?f } } }
+            ORDER BY ?g""")
+        return [DocumentInfo(r["g"].value, r["d"].value, r["h"].value,
+                             r["f"].value if r["f"] else "") for r in rows]
+
+    def __len__(self) -> int:
+        return len(self.reader())
+
+    def is_empty(self) -> bool:
+        return len(self) == 0
+
+    # --- reading ------------------------------------------------------------------------------
+    def query(self, sparql: str, **options: object) -> object:
+        return self.reader().query(sparql, **options)
+
+    def export(self, fmt: str, graph: str | None = None) -> bytes:
+        """The whole store (or one document graph) serialised; datasets formats keep
+        graphs, triple formats get the union."""
+        f = FORMATS[fmt]
+        db = self.reader()
+        if graph is not None:
+            quads = db.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+        else:
+            quads = db.quads_for_pattern(None, None, None, None)
+        if f.supports_datasets:
+            return ox.serialize(sorted(quads, key=str), format=f) or b""
+        triples = sorted({q.triple for q in quads}, key=str)
+        return ox.serialize(triples, format=f) or b""
+
+    def stats(self) -> dict[str, int]:
+        rows = self.reader().query(
+            "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?c } } "
+            "GROUP BY ?c ORDER BY DESC(?n) ?c")
+        return {r["c"].value: int(r["n"].value) for r in rows}
+
+
+def iter_chunks(data: bytes, size: int = 1 << 16) -> Iterator[bytes]:
+    for i in range(0, len(data), size):
+        yield data[i:i + size]
