@@ -30,7 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     store = OxigraphStore(settings.store_dir)
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):  # noqa: ANN202
+    async def lifespan(app: FastAPI):
         pool = QueryPool(settings.store_dir, settings.workers)
         await pool.start()
         app.state.pool = pool
@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                        "Server-Timing"])
 
     @app.middleware("http")
-    async def timing(request: Request, call_next):  # noqa: ANN001, ANN202
+    async def timing(request: Request, call_next):
         start = time.perf_counter()
         response = await call_next(request)
         ms = (time.perf_counter() - start) * 1000

@@ -45,7 +45,7 @@ class QueryReply:
     offered: list[str] = field(default_factory=list)
 
 
-def _execute(store, req: QueryRequest) -> QueryReply:  # noqa: ANN001 - pyoxigraph.Store
+def _execute(store, req: QueryRequest) -> QueryReply:
     import pyoxigraph as ox
 
     from policykg_api import results as R

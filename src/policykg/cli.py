@@ -182,5 +182,141 @@ def labels_report(
     out.print(f"{len(rows)} entities with English that is not curated or official")
 
 
+StoreOpt = Annotated[Path | None, typer.Option(
+    "--store", help="Store folder (default: $POLICYKG_STORE or ~/.local/share/policykg/store)")]
+
+
+def _store(path: Path | None):
+    from policykg.store import OxigraphStore, StoreError, default_store_dir
+
+    try:
+        return OxigraphStore(path or default_store_dir())
+    except StoreError as e:
+        _fail(str(e))
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders of documents.")],
+    store: StoreOpt = None,
+    base: Annotated[str, typer.Option(help="Base IRI for identifiers.")] = DEFAULT_BASE,
+) -> None:
+    """Add documents to the persistent store: one named graph each, all or nothing per
+    document; an unchanged document is skipped, a changed one replaced."""
+    from policykg.ingest import ingest as run_ingest
+    from policykg.store import StoreError
+
+    db = _store(store)
+    try:
+        files = input_files(paths)
+    except FileNotFoundError as e:
+        _fail(str(e))
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  console=err, transient=True, disable=len(files) < 2) as bar:
+        task = bar.add_task("ingesting", total=len(files))
+        try:
+            report = run_ingest(files, db, base, on_file=lambda p: bar.advance(task))
+        except StoreError as e:
+            _fail(str(e))
+    for name, why in report.refused:
+        err.print(f"[yellow]refused[/yellow] {name}: {why}", highlight=False)
+    err.print(f"{db.path}: {report.count('added')} added, {report.count('replaced')} replaced, "
+              f"{report.count('unchanged')} unchanged, {len(report.refused)} refused; "
+              f"{len(db)} triples in {len(db.documents())} documents")
+    if report.refused:
+        raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    store: StoreOpt = None,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    query_timeout: Annotated[float | None, typer.Option(
+        help="Seconds a query may run (env POLICYKG_QUERY_TIMEOUT; default 30).")] = None,
+    max_rows: Annotated[int | None, typer.Option(
+        help="Most rows a query returns (env POLICYKG_MAX_ROWS; default 10000).")] = None,
+    token: Annotated[str | None, typer.Option(
+        help="Enables SPARQL Update for 'Authorization: Bearer TOKEN' (env POLICYKG_TOKEN).")]
+        = None,
+    base: Annotated[str, typer.Option(help="Base IRI of the entities served.")] = DEFAULT_BASE,
+) -> None:
+    """Serve the store over HTTP: SPARQL 1.1, entity look-up, search, export. With an empty
+    store, the bundled corpus is ingested first."""
+    import uvicorn
+    from policykg_api.app import create_app
+    from policykg_api.settings import Settings
+
+    from policykg.ingest import ingest as run_ingest
+
+    db = _store(store)
+    if db.is_empty():
+        err.print(f"{db.path}: empty store, ingesting the bundled corpus first")
+        report = run_ingest([corpus_dir()], db, base)
+        err.print(f"{report.count('added')} documents, {len(db)} triples")
+    settings = Settings(store_dir=db.path, base=base)
+    if query_timeout is not None:
+        settings.query_timeout = query_timeout
+    if max_rows is not None:
+        settings.max_rows = max_rows
+    if token is not None:
+        settings.token = token
+    err.print(f"serving {db.path} on http://{host}:{port}/ (SPARQL at /sparql, docs at /docs)")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@app.command()
+def query(
+    sparql: Annotated[str, typer.Argument(help="A SPARQL query, or @FILE to read one.")],
+    store: StoreOpt = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="json | csv | tsv | xml for "
+                                     "SELECT/ASK; ttl | nt | jsonld for CONSTRUCT")] = "tsv",
+) -> None:
+    """Run a SPARQL query against the store (union default graph) and print the result."""
+    import pyoxigraph as ox
+
+    text = Path(sparql[1:]).read_text(encoding="utf-8") if sparql.startswith("@") else sparql
+    db = _store(store)
+    try:
+        res = db.query(text, use_default_graph_as_union=True)
+    except SyntaxError as e:
+        _fail(f"SPARQL syntax error: {e}")
+    if isinstance(res, ox.QuerySolutions | ox.QueryBoolean):
+        fmts = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
+                "tsv": ox.QueryResultsFormat.TSV, "xml": ox.QueryResultsFormat.XML}
+        if fmt not in fmts:
+            _fail(f"format {fmt!r} is not for SELECT/ASK; use one of {', '.join(fmts)}")
+        sys.stdout.write(res.serialize(format=fmts[fmt]).decode("utf-8"))
+    else:
+        from policykg.store import FORMATS
+
+        if fmt not in FORMATS:
+            _fail(f"format {fmt!r} is not for graphs; use one of {', '.join(FORMATS)}")
+        sys.stdout.write((ox.serialize(list(res), format=FORMATS[fmt]) or b"").decode("utf-8"))
+
+
+@app.command()
+def export(
+    store: StoreOpt = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="ttl | nt | nq | trig | jsonld")]
+        = "nq",
+    out_file: Annotated[Path | None, typer.Option("--out", "-o", help="Default: stdout.")]
+        = None,
+    document: Annotated[str | None, typer.Option(help="Only this document's graph IRI.")]
+        = None,
+) -> None:
+    """Write the store (or one document's graph) as RDF."""
+    from policykg.store import FORMATS
+
+    if fmt not in FORMATS:
+        _fail(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    data = _store(store).export(fmt, document)
+    if out_file:
+        out_file.write_bytes(data)
+        err.print(f"wrote {out_file} ({len(data)} bytes)")
+    else:
+        sys.stdout.buffer.write(data)
+
+
 def main() -> None:  # pragma: no cover
     sys.exit(app())
