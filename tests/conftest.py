@@ -58,7 +58,8 @@ def start_server(store: Path, *args: str, env: dict | None = None) -> Server:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {(store.parent / f'server-{port}.log').read_text()}")
+            log_text = (store.parent / f"server-{port}.log").read_text()
+            raise RuntimeError(f"server exited: {log_text}")
         try:
             with urllib.request.urlopen(url + "/health", timeout=2) as r:
                 if r.status == 200:
