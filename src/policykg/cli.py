@@ -22,7 +22,7 @@ from policykg.serialise import FORMATS, serialise
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="policykg: a bilingual knowledge graph of Chinese policy documents.")
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # messages are never cut into lines
 out = Console()
 
 _PARSE = {"ttl": "turtle", "nt": "nt", "nq": "nquads", "trig": "trig", "jsonld": "json-ld"}
