@@ -70,3 +70,9 @@ def test_a_list_that_claims_more_than_it_shows_invents_nothing():
     (lst,) = [x for x in ex.lists if x.item_class == "TrialTask"]
     assert lst.stated_count == 5
     assert [i.text for i in lst.items] == ["甲制度改革", "乙制度改革"]
+
+
+def test_a_national_body_whose_name_starts_with_shi_is_not_relative():
+    text = "国务院办公厅关于某事的通知\n（农业农村部、市场监管总局指导）\n"
+    ex = extract(normalise(text.encode("utf-8"), "t"))
+    assert "国家市场监督管理总局" in {o.zh for o in ex.orgs.values()}

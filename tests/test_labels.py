@@ -43,3 +43,21 @@ def test_report_lists_uncurated_labels_most_mentioned_first():
     assert all(r.method in ("composed", "transliterated") for r in rows)
     assert [r.mentions for r in rows] == sorted((r.mentions for r in rows), reverse=True)
     assert not any(r.zh == "中国人民银行" for r in rows)  # official names are not listed
+
+
+def test_every_entity_label_has_its_provenance_and_bodies_and_places_are_curated():
+    from rdflib.namespace import RDF, SKOS
+
+    from policykg.vocab import LABEL_METHOD, PKG
+
+    g = Graph().parse(ROOT / "graph" / "policykg.ttl", format="turtle")
+    labelled = set(g.subjects(SKOS.prefLabel, None))
+    assert labelled
+    for s in labelled:
+        methods = list(g.objects(s, PKG.labelMethod))
+        assert len(methods) == 1 and methods[0] in LABEL_METHOD.values(), s
+    for cls in (PKG.Organization, PKG.AdministrativeDivision):
+        ents = set(g.subjects(RDF.type, cls))
+        good = {e for e in ents if g.value(e, PKG.labelMethod) in (PKG.OfficialLabel,
+                                                                   PKG.CuratedLabel)}
+        assert len(good) >= 0.9 * len(ents), cls

@@ -45,10 +45,15 @@ def build_org_index(tb: Termbase, gz: Gazetteer, province: str | None,
     entries: dict[str, OrgEntry] = {}
     names: dict[str, str] = {}
 
+    province_names = tuple(n for code, d in gz.by_code.items() if d.level == "province"
+                           for n in (d.zh, *d.short))
+
     def add(entry: OrgEntry, relative_ok: bool) -> None:
         entries[entry.key] = entry
+        # 省委 / 省领导小组 name a body of some province; 市场监管总局 is national.
+        provincial = entry.zh.startswith(province_names) or entry.zh.startswith("中共")
         for name in (entry.zh, *entry.aliases_zh):
-            if _RELATIVE.match(name) and not relative_ok:
+            if provincial and _RELATIVE.match(name) and not relative_ok:
                 continue
             names.setdefault(name, entry.key)
 
