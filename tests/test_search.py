@@ -113,6 +113,11 @@ def _gold_entities(graph: Graph):
     names += [GOLD["trial_zone"]["label_zh"]]
     names += [p["label_zh"] for p in GOLD["pilot_programs"]]
     names += GOLD["numbered_lists"]["projects_ten"]["items"]
+    for other in ("central-no1-document-2025-01-01.json",
+                  "state-council-innovation-measures-2018-12-23.json",
+                  "state-council-reply-sichuan-2004-10-15.json",
+                  "zero-waste-city-pilot-plan-2018-12-29.json"):
+        names += [o["label_zh"] for o in load_gold(other)["organizations"]]
     for name in names:
         subjects = [s for s in graph.subjects(SKOS.prefLabel, Literal(name, lang="zh"))] or \
                    [s for s in graph.subjects(SKOS.altLabel, Literal(name, lang="zh"))]
