@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from policykg.search import SearchIndex
@@ -23,6 +23,30 @@ def _load_index(store: OxigraphStore) -> SearchIndex:
     if data:
         g.parse(data=data.decode("utf-8"), format="nt")
     return SearchIndex.from_graph(g)
+
+
+class ServerTiming:
+    """Adds `Server-Timing: app;dur=…` to every response (plain ASGI: no per-request task,
+    unlike Starlette's BaseHTTPMiddleware)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+
+        async def timed_send(message) -> None:
+            if message["type"] == "http.response.start":
+                ms = (time.perf_counter() - start) * 1000
+                headers = list(message.get("headers", []))
+                headers.append((b"server-timing", f"app;dur={ms:.2f}".encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, timed_send)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -57,13 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        expose_headers=["PolicyKG-Truncated", "PolicyKG-Rows",
                                        "Server-Timing"])
 
-    @app.middleware("http")
-    async def timing(request: Request, call_next):
-        start = time.perf_counter()
-        response = await call_next(request)
-        ms = (time.perf_counter() - start) * 1000
-        response.headers["Server-Timing"] = f"app;dur={ms:.2f}"
-        return response
+    app.add_middleware(ServerTiming)
 
     @app.get("/health", summary="Liveness and store figures")
     async def health() -> dict:

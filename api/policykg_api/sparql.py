@@ -4,6 +4,7 @@ with a bearer token. Queries run in the worker pool with a deadline and a row ca
 from __future__ import annotations
 
 import hmac
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
@@ -31,9 +32,9 @@ async def _params(request: Request) -> tuple[dict[str, list[str]], str | None]:
         if len(body) > request.app.state.settings.max_query_bytes:
             raise _TooLarge
         if ctype == "application/x-www-form-urlencoded":
-            form = await request.form()
-            for k, v in form.multi_items():
-                params.setdefault(k, []).append(str(v))
+            # parsed here: the form body is small and this needs no multipart library
+            for k, v in parse_qsl(body.decode("utf-8"), keep_blank_values=True):
+                params.setdefault(k, []).append(v)
         elif ctype in ("application/sparql-query", "application/sparql-update"):
             direct = body.decode("utf-8", errors="strict")
             params.setdefault("__direct_type", []).append(ctype)
