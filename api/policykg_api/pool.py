@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import multiprocessing as mp
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -131,11 +130,21 @@ class _Worker:
         self.proc.start()
         child.close()
 
-    def call(self, req: QueryRequest, timeout: float) -> QueryReply:
+    async def call(self, req: QueryRequest, timeout: float) -> QueryReply:
+        """Send the query, then wait for the reply on the event loop (no thread hop): the
+        pipe's file descriptor wakes the loop when the worker answers."""
+        loop = asyncio.get_running_loop()
+        ready: asyncio.Future[None] = loop.create_future()
+        fd = self.conn.fileno()
         try:
             self.conn.send(req)
-            if not self.conn.poll(timeout):
-                raise QueryTimeout
+            loop.add_reader(fd, lambda: ready.done() or ready.set_result(None))
+            try:
+                await asyncio.wait_for(ready, timeout)
+            except TimeoutError:
+                raise QueryTimeout from None
+            finally:
+                loop.remove_reader(fd)
             return self.conn.recv()
         except (EOFError, BrokenPipeError, OSError) as e:
             raise WorkerDied(str(e)) from e
@@ -159,7 +168,6 @@ class QueryPool:
         self.size = size
         self._ctx = mp.get_context("spawn")
         self._idle: asyncio.Queue[_Worker] | None = None
-        self._threads = ThreadPoolExecutor(max_workers=size, thread_name_prefix="sparql")
         self.killed = 0  # queries stopped at their deadline, for /health
 
     async def start(self) -> None:
@@ -172,7 +180,6 @@ class QueryPool:
             return
         while not self._idle.empty():
             self._idle.get_nowait().stop()
-        self._threads.shutdown(wait=False)
 
     async def run(self, req: QueryRequest, timeout: float) -> QueryReply:
         assert self._idle is not None, "pool not started"
@@ -181,7 +188,7 @@ class QueryPool:
         worker = await asyncio.wait_for(self._idle.get(), timeout)
         remaining = max(0.05, timeout - (loop.time() - start))
         try:
-            return await loop.run_in_executor(self._threads, worker.call, req, remaining)
+            return await worker.call(req, remaining)
         except (QueryTimeout, WorkerDied):
             worker.kill()
             self.killed += 1
