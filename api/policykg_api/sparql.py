@@ -3,12 +3,12 @@ with a bearer token. Queries run in the worker pool with a deadline and a row ca
 
 from __future__ import annotations
 
-import hmac
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
+from policykg_api.auth import write_denied
 from policykg_api.pool import QueryRequest, QueryTimeout, WorkerDied
 from policykg_api.results import FORMAT_ALIASES, parse_accept
 from policykg_api.ui import query_page, service_description
@@ -138,15 +138,9 @@ async def sparql(request: Request) -> Response:
 
 
 async def _update(request: Request, update: str) -> Response:
-    settings = request.app.state.settings
-    if not settings.token:
-        return _error(403, "SPARQL Update is disabled on this server (no token configured)")
-    auth = request.headers.get("authorization", "")
-    if not auth.lower().startswith("bearer "):
-        return _error(401, "SPARQL Update needs 'Authorization: Bearer <token>'",
-                      {"WWW-Authenticate": 'Bearer realm="policykg"'})
-    if not hmac.compare_digest(auth[7:].strip().encode(), settings.token.encode()):
-        return _error(403, "wrong token")
+    denied = write_denied(request, "SPARQL Update")
+    if denied is not None:
+        return denied
     store = request.app.state.store
     async with request.app.state.pool.exclusive():
         try:

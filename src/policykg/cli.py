@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections import Counter
 from pathlib import Path
@@ -209,7 +210,8 @@ def ingest(
     db = _store(store)
     try:
         files = input_files(paths)
-    except FileNotFoundError as e:
+        db.ensure_not_served()
+    except (FileNotFoundError, StoreError) as e:
         _fail(str(e))
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   console=err, transient=True, disable=len(files) < 2) as bar:
@@ -244,12 +246,17 @@ def serve(
     """Serve the store over HTTP: SPARQL 1.1, entity look-up, search, export. With an empty
     store, the bundled corpus is ingested first."""
     import uvicorn
+
+    from policykg.ingest import ingest as run_ingest
+    from policykg.store import StoreError
     from policykg_api.app import create_app
     from policykg_api.settings import Settings
 
-    from policykg.ingest import ingest as run_ingest
-
     db = _store(store)
+    try:
+        claim = db.claim_for_serving()  # held open while serving  # noqa: F841
+    except StoreError as e:
+        _fail(str(e))
     if db.is_empty():
         err.print(f"{db.path}: empty store, ingesting the bundled corpus first")
         report = run_ingest([corpus_dir()], db, base)
@@ -262,7 +269,10 @@ def serve(
     if token is not None:
         settings.token = token
     err.print(f"serving {db.path} on http://{host}:{port}/ (SPARQL at /sparql, docs at /docs)")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    # One JSON line per request on stderr (policykg.access) instead of uvicorn's text log.
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info",
+                access_log=False)
 
 
 @app.command()

@@ -83,7 +83,6 @@ class SearchIndex:
 
     @classmethod
     def from_graph(cls, graph: Graph) -> SearchIndex:
-        index = cls()
         labels: dict[URIRef, list[tuple[str, str, bool]]] = defaultdict(list)
         for p in _LABELS:
             for s, o in graph.subject_objects(p):
@@ -91,9 +90,17 @@ class SearchIndex:
                     lang = normalise_lang(o.language)
                     if lang in ("zh", "en"):
                         labels[s].append((str(o), lang, p == SKOS.prefLabel))
-        for s in sorted(labels):
-            types = tuple(sorted(str(t) for t in graph.objects(s, RDF.type)))
-            index.add(str(s), types, labels[s])
+        types = {str(s): tuple(sorted(str(t) for t in graph.objects(s, RDF.type)))
+                 for s in labels}
+        return cls.from_labels({str(s): v for s, v in labels.items()}, types)
+
+    @classmethod
+    def from_labels(cls, labels: dict[str, list[tuple[str, str, bool]]],
+                    types: dict[str, tuple[str, ...]]) -> SearchIndex:
+        """From (text, lang, preferred) label rows per IRI, e.g. read from a store."""
+        index = cls()
+        for iri in sorted(labels):
+            index.add(iri, types.get(iri, ()), labels[iri])
         return index
 
     def add(self, iri: str, types: tuple[str, ...],

@@ -128,6 +128,34 @@ class OxigraphStore:
             self._reader_generation = gen
         return self._reader
 
+    # --- a server's claim ------------------------------------------------------------------
+    def claim_for_serving(self) -> int:
+        """Held by `policykg serve` for its lifetime: other processes must not write the
+        files under its readers. Returns the lock's file descriptor (keep it open)."""
+        if self.path is None:
+            return -1
+        fd = os.open(self.path / "SERVING.lock", os.O_CREAT | os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise StoreError(f"{self.path}: already served by another policykg server") from None
+        return fd
+
+    def ensure_not_served(self) -> None:
+        """For writers outside the server (the ingest command)."""
+        if self.path is None:
+            return
+        fd = os.open(self.path / "SERVING.lock", os.O_CREAT | os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StoreError(
+                f"{self.path}: a policykg server is serving this store; ingest through it "
+                "(POST /ingest with its token) or stop it first") from None
+        finally:
+            os.close(fd)  # closing drops a lock we got
+
     # --- documents ----------------------------------------------------------------------------
     def document_hash(self, graph: str) -> str | None:
         g = ox.NamedNode(graph)

@@ -1,0 +1,62 @@
+"""Adding documents to a running server: POST /ingest (token required), GET /documents."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+
+from policykg.extract import extract
+from policykg.mapping import to_graph
+from policykg.normalise import NormaliseError, normalise
+from policykg.validate import validate
+from policykg_api.auth import write_denied
+
+router = APIRouter()
+MAX_DOCUMENT_BYTES = 20_000_000
+_NAME = re.compile(r"^[^/\\\x00]{1,200}$")
+
+
+def _build(data: bytes, name: str, base: str):
+    graph = to_graph(extract(normalise(data, name)), base)
+    return graph, validate(graph)
+
+
+@router.post("/ingest", summary="Add or replace one document (token required)")
+async def ingest(request: Request, name: str) -> Response:
+    """The request body is one document (text or HTML; UTF-8 or GB18030). It is read,
+    validated against the shapes and stored as its own named graph in one transaction:
+    `added`, `replaced` (changed content) or `unchanged`. A document failing the shapes is
+    refused with 422 and the list of violations; nothing of it is stored."""
+    denied = write_denied(request, "Ingest")
+    if denied is not None:
+        return denied
+    if not _NAME.match(name):
+        return PlainTextResponse("name must be a plain file name\n", status_code=400)
+    data = await request.body()
+    if len(data) > MAX_DOCUMENT_BYTES:
+        return PlainTextResponse(f"document over {MAX_DOCUMENT_BYTES} bytes\n", status_code=413)
+    loop = asyncio.get_running_loop()
+    try:  # reading a document is CPU work: off the event loop
+        graph, report = await loop.run_in_executor(None, _build, data, name,
+                                                   request.app.state.settings.base)
+    except NormaliseError as e:
+        return PlainTextResponse(f"{e}\n", status_code=400)
+    if not report.conforms:
+        return JSONResponse(status_code=422, content={
+            "error": f"{name}: {len(report.violations())} SHACL violations; nothing stored",
+            "violations": [v.line() for v in report.violations()][:100]})
+    async with request.app.state.pool.exclusive():
+        outcome = request.app.state.store.put_document(graph)
+    if outcome != "unchanged":
+        await request.app.state.after_write()
+    return JSONResponse(status_code=201 if outcome == "added" else 200, content={
+        "outcome": outcome, "graph": str(graph.identifier), "triples": len(graph)})
+
+
+@router.get("/documents", summary="The documents in the store")
+async def documents(request: Request) -> list[dict]:
+    """One entry per stored document: its named graph, IRI, content hash and source file."""
+    return [d.__dict__ for d in request.app.state.store.documents()]
