@@ -328,5 +328,28 @@ def export(
         sys.stdout.buffer.write(data)
 
 
+@app.command()
+def evaluate(
+    golds: Annotated[list[Path], typer.Argument(
+        help="Gold files (JSON, as in tests/gold/), each naming its source document.")],
+    corpus: Annotated[Path | None, typer.Option(
+        "--corpus", help="Folder of the source documents (default: the bundled corpus, "
+        "then next to the gold file).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Compare the graph of each gold file's source document with the gold: precision and
+    recall per fact type, then what was missed and what is extra. A report: exits 0."""
+    from policykg.evaluate import EvaluationError, evaluate_gold, render, to_json
+
+    try:
+        results = [evaluate_gold(g, corpus) for g in golds]
+    except EvaluationError as e:
+        _fail(str(e))
+    if as_json:
+        sys.stdout.write(to_json(results) + "\n")
+    else:
+        render(results, out)
+
+
 def main() -> None:  # pragma: no cover
     sys.exit(app())
