@@ -2,51 +2,39 @@
 
 from __future__ import annotations
 
-import time
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from policykg.search import SearchIndex
+from policykg.search import SearchIndex, normalise_lang
 from policykg.store import OxigraphStore
-from policykg_api import sparql
+from policykg_api import entities, export_routes, ingest_routes, search_routes, sparql
+from policykg_api.middleware import Observe
 from policykg_api.pool import QueryPool
 from policykg_api.settings import Settings
 
 
 def _load_index(store: OxigraphStore) -> SearchIndex:
-    from rdflib import Graph
+    """The search index from the store's labels and types, read with two queries (no
+    rdflib graph of the whole store)."""
+    from collections import defaultdict
 
-    g = Graph()
-    data = store.export("nt")
-    if data:
-        g.parse(data=data.decode("utf-8"), format="nt")
-    return SearchIndex.from_graph(g)
-
-
-class ServerTiming:
-    """Adds `Server-Timing: app;dur=…` to every response (plain ASGI: no per-request task,
-    unlike Starlette's BaseHTTPMiddleware)."""
-
-    def __init__(self, app) -> None:
-        self.app = app
-
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        start = time.perf_counter()
-
-        async def timed_send(message) -> None:
-            if message["type"] == "http.response.start":
-                ms = (time.perf_counter() - start) * 1000
-                headers = list(message.get("headers", []))
-                headers.append((b"server-timing", f"app;dur={ms:.2f}".encode()))
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, timed_send)
+    labels: dict[str, list[tuple[str, str, bool]]] = defaultdict(list)
+    pref = "http://www.w3.org/2004/02/skos/core#prefLabel"
+    for r in store.query(
+            "SELECT DISTINCT ?s ?p ?l WHERE { GRAPH ?g { ?s ?p ?l } "
+            "VALUES ?p { <http://www.w3.org/2004/02/skos/core#prefLabel> "
+            "<http://www.w3.org/2004/02/skos/core#altLabel> "
+            "<http://www.w3.org/2000/01/rdf-schema#label> } FILTER(isIRI(?s)) }"):
+        lang = normalise_lang(r["l"].language if hasattr(r["l"], "language") else None)
+        if lang in ("zh", "en"):
+            labels[r["s"].value].append((r["l"].value, lang, r["p"].value == pref))
+    types: dict[str, list[str]] = defaultdict(list)
+    for r in store.query("SELECT DISTINCT ?s ?t WHERE { GRAPH ?g { ?s a ?t } }"):
+        if r["s"].value in labels:
+            types[r["s"].value].append(r["t"].value)
+    return SearchIndex.from_labels(labels, {k: tuple(sorted(v)) for k, v in types.items()})
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -81,7 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        expose_headers=["PolicyKG-Truncated", "PolicyKG-Rows",
                                        "Server-Timing"])
 
-    app.add_middleware(ServerTiming)
+    app.add_middleware(Observe)
 
     @app.get("/health", summary="Liveness and store figures")
     async def health() -> dict:
@@ -89,4 +77,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "queries_stopped_at_deadline": app.state.pool.killed}
 
     app.include_router(sparql.router)
+    app.include_router(ingest_routes.router)
+    app.include_router(entities.router)
+    app.include_router(search_routes.router)
+    app.include_router(export_routes.router)
     return app

@@ -1,0 +1,171 @@
+"""Entity search and autocomplete by label — Chinese (simplified or traditional), English or
+pinyin — answered from the in-memory `SearchIndex` (`app.state.index`), never a SPARQL scan."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import cache
+
+import pyoxigraph as ox
+from fastapi import APIRouter, HTTPException, Query, Request
+
+from policykg.resources import ontology_path
+from policykg.search import RANKS, Hit, SearchIndex, normalise_lang
+from policykg_api.entities import PREF, PREFIXES
+
+router = APIRouter(tags=["Search"])
+
+LANGS = ("zh", "en", "pinyin")
+MAX_QUERY = 200
+_LOCAL = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+OWL_CLASS = "http://www.w3.org/2002/07/owl#Class"
+
+
+@cache
+def known_classes() -> frozenset[str]:
+    """Local names of the ontology's classes (what `type=` may name without a prefix)."""
+    ns = PREFIXES["pkg"]
+    return frozenset(t.subject.value[len(ns):]
+                     for t in ox.parse(path=str(ontology_path()), format=ox.RdfFormat.TURTLE)
+                     if t.predicate.value == PREFIXES["rdf"] + "type"
+                     and t.object.value == OWL_CLASS and t.subject.value.startswith(ns))
+
+
+def _bad(message: str) -> HTTPException:
+    return HTTPException(400, message)
+
+
+def parse_lang(tag: str | None) -> str | None:
+    """zh, zh-Hans, zh-CN, zh-Hant… → zh; en, en-GB → en; pinyin, zh-Latn(-pinyin) → pinyin."""
+    if tag is None or not tag.strip():
+        return None
+    subtags = tag.strip().lower().replace("_", "-").split("-")
+    if subtags[0] == "pinyin" or (subtags[0] == "zh" and ("latn" in subtags or
+                                                          "pinyin" in subtags)):
+        return "pinyin"
+    lang = normalise_lang(tag.strip())
+    if lang in ("zh", "en") and all(re.fullmatch(r"[a-z0-9]{1,8}", s) for s in subtags):
+        return lang
+    raise _bad(f"lang must be one of {', '.join(LANGS)} (or a zh-*/en-* tag), not {tag!r}")
+
+
+def parse_int(name: str, raw: str | None, default: int, low: int, high: int | None) -> int:
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise _bad(f"{name} must be an integer, not {raw!r}") from None
+    if value < low or (high is not None and value > high):
+        span = f"{low}..{high}" if high is not None else f"≥ {low}"
+        raise _bad(f"{name} must be {span}, not {value}")
+    return value
+
+
+def parse_types(values: Iterable[str]) -> list[str]:
+    """Class local names (`County`), CURIEs (`pkg:County`) or IRIs → what the index filters
+    by: a local name or a full IRI."""
+    out = []
+    for raw in values:
+        t = raw.strip()
+        if "://" in t:
+            try:
+                ox.NamedNode(t)
+            except ValueError:
+                raise _bad(f"type {raw!r} is not a valid IRI") from None
+            out.append(t)
+            continue
+        prefix, _, local = t.rpartition(":")
+        if prefix and prefix in PREFIXES and _LOCAL.match(local):
+            out.append(PREFIXES[prefix] + local)
+        elif not prefix and _LOCAL.match(local) and local in known_classes():
+            out.append(local)
+        else:
+            raise _bad(f"unknown type {raw!r}; use a class IRI, a CURIE such as pkg:County, or "
+                       f"one of {', '.join(sorted(known_classes()))}")
+    return out
+
+
+def parse_query(name: str, raw: str | None) -> str:
+    q = (raw or "").strip()
+    if not q:
+        raise _bad(f"{name} must not be empty")
+    if len(q) > MAX_QUERY:
+        raise _bad(f"{name} is longer than {MAX_QUERY} characters")
+    return q
+
+
+def ranked(index: SearchIndex, q: str, types: list[str], lang: str | None) -> list[Hit]:
+    """Every matching entity, best first. With `lang`, only that language's labels count."""
+    hits = index.search(q, types, limit=max(len(index), 1))
+    if lang is None:
+        return hits
+    allowed = {h.iri for h in hits}  # the type filter, as the index applies it
+    # SearchIndex.search keeps each entity's best match over all languages, so an entity
+    # whose best label is English would hide its pinyin match; rank the matches of the one
+    # language here instead, in the index's own order.
+    best: dict[str, tuple[tuple, Hit]] = {}
+    for rank, k in index._matches(q):
+        iri = index._iris[k.entity]
+        if k.lang != lang or iri not in allowed:
+            continue
+        order = (rank, not k.preferred, len(k.label), iri)
+        if iri not in best or order < best[iri][0]:
+            best[iri] = (order, Hit(iri, k.label, k.lang, RANKS[rank], k.preferred,
+                                    index._types[k.entity]))
+    return [h for _, h in sorted(best.values(), key=lambda x: x[0])]
+
+
+def pref_labels(store: ox.Store, iri: str) -> dict[str, str | None]:
+    out: dict[str, str | None] = {"zh": None, "en": None}
+    for q in store.quads_for_pattern(ox.NamedNode(iri), ox.NamedNode(PREF), None, None):
+        lang = normalise_lang(q.object.language)
+        if lang in out and out[lang] is None:
+            out[lang] = q.object.value
+    return out
+
+
+@router.get("/search", summary="Search entities by label in Chinese, English or pinyin")
+def search(request: Request,
+           q: str | None = Query(None, description="Words to find: 中文 (simplified or "
+                                 "traditional), English, or pinyin with or without tones."),
+           lang: str | None = Query(None, description="Only matches in this language count: "
+                                    "zh (also zh-Hans, zh-CN…), en or pinyin."),
+           types: list[str] | None = Query(None, alias="type", description="Class local name "
+                                           "(County), CURIE (pkg:County) or IRI; repeatable."),
+           limit: str | None = Query(None, description="Results per page, 1..100 (20)."),
+           offset: str | None = Query(None, description="Results to skip, ≥ 0 (0).")) -> dict:
+    """Ranked: exact label, then prefix, then all words, then substring; preferred labels
+    before aliases, shorter labels first. Each result gives the label that matched (`label`,
+    `lang`, `match`), the entity's types and its preferred Chinese and English labels.
+    `total` counts every match; `limit` and `offset` page through them. Bad values → 400."""
+    query = parse_query("q", q)
+    language = parse_lang(lang)
+    wanted = parse_types(types or [])
+    n = parse_int("limit", limit, 20, 1, 100)
+    skip = parse_int("offset", offset, 0, 0, None)
+    hits = ranked(request.app.state.index, query, wanted, language)
+    store = request.app.state.store.reader()
+    results = []
+    for h in hits[skip:skip + n]:
+        labels = pref_labels(store, h.iri)
+        results.append({"iri": h.iri, "label": h.label, "lang": h.lang, "match": h.match,
+                        "types": list(h.types), "label_zh": labels["zh"],
+                        "label_en": labels["en"]})
+    return {"query": query, "lang": language, "types": wanted, "total": len(hits),
+            "limit": n, "offset": skip, "results": results}
+
+
+@router.get("/suggest", summary="Autocomplete: labels that start with what was typed")
+def suggest(request: Request,
+            prefix: str | None = Query(None, description="What has been typed so far."),
+            limit: str | None = Query(None, description="Suggestions, 1..50 (10).")) -> dict:
+    """Labels (Chinese, English, or Chinese labels reached by pinyin) equal to or starting
+    with `prefix`, best first, one per entity."""
+    typed = parse_query("prefix", prefix)
+    n = parse_int("limit", limit, 10, 1, 50)
+    hits = request.app.state.index.search(typed, limit=max(len(request.app.state.index), 1))
+    return {"prefix": typed,
+            "suggestions": [{"label": h.label, "lang": h.lang, "iri": h.iri}
+                            for h in hits if h.match in ("exact", "prefix")][:n]}
