@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import multiprocessing as mp
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -44,18 +45,34 @@ class QueryReply:
     offered: list[str] = field(default_factory=list)
 
 
+_DATASET_CLAUSE = re.compile(r"\bFROM\s+(NAMED\s+)?(<|[A-Za-z_][\w.-]*:|:)", re.IGNORECASE)
+
+
+def _strip_strings(query: str) -> str:
+    """The query without string literals, IRIs' insides kept, and comments: enough to see
+    whether it has a FROM clause of its own."""
+    query = re.sub(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"'
+                   r"|'(?:[^'\\\n]|\\.)*'", '""', query)
+    return re.sub(r"#[^\n]*", "", query)
+
+
 def _execute(store, req: QueryRequest) -> QueryReply:
     import pyoxigraph as ox
 
     from policykg_api import results as R
 
     opts: dict = {}
-    if req.default_graph_uris:
-        opts["default_graph"] = [ox.NamedNode(u) for u in req.default_graph_uris]
-    else:
-        opts["use_default_graph_as_union"] = True
-    if req.named_graph_uris:
-        opts["named_graphs"] = [ox.NamedNode(u) for u in req.named_graph_uris]
+    try:
+        if req.default_graph_uris:
+            opts["default_graph"] = [ox.NamedNode(u) for u in req.default_graph_uris]
+        elif not _DATASET_CLAUSE.search(_strip_strings(req.query)):
+            # the union of all graphs, unless the query names its dataset (FROM …)
+            opts["use_default_graph_as_union"] = True
+        if req.named_graph_uris:
+            opts["named_graphs"] = [ox.NamedNode(u) for u in req.named_graph_uris]
+    except ValueError as e:
+        return QueryReply(400, "text/plain; charset=utf-8",
+                          f"bad graph IRI in default-graph-uri/named-graph-uri: {e}".encode())
     try:
         res = store.query(req.query, **opts)
     except SyntaxError as e:

@@ -22,17 +22,36 @@ GRAPH_TYPES = {
     "application/n-quads": ox.RdfFormat.N_QUADS, "application/trig": ox.RdfFormat.TRIG,
     "application/ld+json": ox.RdfFormat.JSON_LD, "application/rdf+xml": ox.RdfFormat.RDF_XML,
 }
-FORMAT_ALIASES = {  # ?format= values
-    "json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
-    "csv": "text/csv", "tsv": "text/tab-separated-values", "ttl": "text/turtle",
-    "turtle": "text/turtle", "nt": "application/n-triples", "ntriples": "application/n-triples",
-    "nq": "application/n-quads", "trig": "application/trig", "jsonld": "application/ld+json",
-    "json-ld": "application/ld+json", "rdfxml": "application/rdf+xml",
+# ?format= values. A name may stand for a results format and a graph format: which one
+# applies depends on the query form (SPARQLWrapper sends format=xml for CONSTRUCT too).
+FORMAT_ALIASES: dict[str, tuple[str, ...]] = {
+    "json": ("application/sparql-results+json", "application/ld+json"),
+    "xml": ("application/sparql-results+xml", "application/rdf+xml"),
+    "csv": ("text/csv",), "tsv": ("text/tab-separated-values",),
+    "ttl": ("text/turtle",), "turtle": ("text/turtle",), "n3": ("text/turtle",),
+    "nt": ("application/n-triples",), "ntriples": ("application/n-triples",),
+    "nq": ("application/n-quads",), "trig": ("application/trig",),
+    "jsonld": ("application/ld+json",), "json-ld": ("application/ld+json",),
+    "rdfxml": ("application/rdf+xml",), "rdf+xml": ("application/rdf+xml",),
+    "rdf": ("application/rdf+xml",),
 }
 
 
+def format_accept(values: list[str]) -> list[tuple[str, float]] | None:
+    """The first known ?format= value as an accept list; None when none is known."""
+    for v in values:
+        v = v.strip().lower()
+        if v in FORMAT_ALIASES:
+            return [(m, 1.0) for m in FORMAT_ALIASES[v]]
+        if v in SELECT_TYPES or v in GRAPH_TYPES:
+            return [(v, 1.0)]
+    return None
+
+
 def parse_accept(header: str | None) -> list[tuple[str, float]]:
-    """'text/csv;q=0.5, application/json' → [('application/json', 1.0), ('text/csv', 0.5)]."""
+    """'text/csv;q=0.5, application/json' → [('application/json', 1.0), ('text/csv', 0.5)].
+    Types refused with q=0 are kept (at the end) so that `choose` can honour the refusal
+    even when a wildcard would match them."""
     out = []
     for i, part in enumerate((header or "*/*").split(",")):
         fields = [f.strip() for f in part.split(";")]
@@ -46,23 +65,27 @@ def parse_accept(header: str | None) -> list[tuple[str, float]]:
                     q = float(f[2:])
                 except ValueError:
                     q = 0.0
-        if q > 0:
-            out.append((media, q, -i))
+        out.append((media, max(q, 0.0), -i))
     out.sort(key=lambda x: (-x[1], -x[2]))
     return [(m, q) for m, q, _ in out]
 
 
 def choose(accept: list[tuple[str, float]], offered: list[str]) -> str | None:
-    """The first offered type the client accepts, best q first; offered[0] for */*."""
-    for media, _q in accept:
+    """The offered type the client prefers (best q first; for a wildcard, the first offered
+    type it covers); never a type the client refused with q=0."""
+    refused = {m for m, q in accept if q <= 0}
+    allowed = [o for o in offered if o not in refused]
+    for media, q in accept:
+        if q <= 0:
+            continue
         if media in ("*/*", "*"):
-            return offered[0]
+            return allowed[0] if allowed else None
         if media.endswith("/*"):
             major = media[:-1]
-            for o in offered:
+            for o in allowed:
                 if o.startswith(major):
                     return o
-        elif media in offered:
+        elif media in allowed:
             return media
     return None
 
@@ -101,7 +124,12 @@ def _term_tsv(t: object) -> str:
 
 
 def _term_csv(t: object) -> str:
-    return "" if t is None else getattr(t, "value", str(t))
+    """CSV results: IRIs and literals as their plain value, blank nodes as _:label."""
+    if t is None:
+        return ""
+    if isinstance(t, ox.BlankNode):
+        return f"_:{t.value}"
+    return getattr(t, "value", str(t))
 
 
 def write_select(variables: list[str], rows: list[list[object]], fmt: str,

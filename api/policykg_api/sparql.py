@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from policykg_api.auth import write_denied
 from policykg_api.pool import QueryRequest, QueryTimeout, WorkerDied
-from policykg_api.results import FORMAT_ALIASES, parse_accept
+from policykg_api.results import FORMAT_ALIASES, format_accept, parse_accept
 from policykg_api.ui import query_page, service_description
 
 router = APIRouter()
@@ -98,13 +98,11 @@ async def sparql(request: Request) -> Response:
             return _error(400, "timeout must be a number of seconds")
         if timeout <= 0:
             return _error(400, "timeout must be positive")
-    fmt = params.get("format", [None])[0]
-    if fmt:
-        media = FORMAT_ALIASES.get(fmt.lower(), fmt if "/" in fmt else None)
-        if media is None:
-            return _error(400, f"unknown format {fmt!r}; use one of "
-                               f"{', '.join(sorted(FORMAT_ALIASES))}")
-        accept = [(media, 1.0)]
+    if params.get("format"):
+        accept = format_accept(params["format"])
+        if accept is None:
+            return _error(400, f"unknown format {params['format'][0]!r}; use one of "
+                               f"{', '.join(sorted(FORMAT_ALIASES))} or a media type")
     else:
         accept = parse_accept(request.headers.get("accept"))
     req = QueryRequest(query=query, accept=accept,
