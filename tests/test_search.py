@@ -140,3 +140,22 @@ def test_pinyin_inside_a_label_matches_whole_syllables_only():
     assert _ids(_small().search("fang shi")) == ["e"]  # shi|fang|shi, on syllables
     # across a syllable boundary no pinyin match (English substrings still count)
     assert [h.lang for h in _small().search("ifan")] == ["en"]
+
+
+def test_langs_keeps_only_the_matches_in_those_languages():
+    index = _small()
+    # "shifang" finds 什邡市 by its pinyin reading and by its English label; the shorter
+    # label, 什邡市, is its best match
+    assert [h.lang for h in index.search("shifang")] == ["pinyin"]
+    pinyin = index.search("shifang", langs=["pinyin"])
+    assert _ids(pinyin) == ["e"] and pinyin[0].lang == "pinyin"
+    assert pinyin[0].label == "什邡市" and pinyin[0].match == "prefix"
+    english = index.search("shifang", langs=("en",))
+    assert _ids(english) == ["e"] and english[0].lang == "en" and english[0].label == "Shifang City"
+    assert index.search("shifang", langs=["zh"]) == []
+    assert index.search("shifang", langs=[]) == []
+    # a language filter ranks each entity by its best match in those languages alone
+    assert index.search("城乡融合发展", langs={"zh", "en"}) == index.search("城乡融合发展")
+    assert _ids(index.search("城乡", types=["ReformItem"], langs=["zh"])) == ["a", "b", "c"]
+    assert index.search("城乡", types=["Organization"], langs=["zh"]) == []
+    assert index.search("shifang", langs="pinyin") == pinyin  # one language as a string

@@ -29,6 +29,7 @@ TABLES = {
 EN_SOURCES = {"official", "glossary", "curated"}
 KINDS = {"party-central", "state-council", "ministry", "commission", "administration", "office",
          "leading-group", "bank", "legislature", "cppcc", "enterprise", "provincial-template",
+         "collective",
          "other"}
 TERM_TYPES = {"term", "genre", "zone", "program", "item", "project", "event", "measure"}
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")

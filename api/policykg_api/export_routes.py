@@ -14,7 +14,9 @@ from rdflib.namespace import DCAT, DCTERMS, RDF, VOID, XSD
 from starlette.concurrency import run_in_threadpool
 
 from policykg.store import FORMATS, OxigraphStore, iter_chunks
-from policykg_api.entities import PREFIXES, curie, negotiate
+from policykg_api.errors import text_error
+from policykg_api.negotiation import negotiate, not_acceptable
+from policykg_api.vocabulary import PREFIXES, curie
 
 router = APIRouter(tags=["Export"])
 
@@ -30,21 +32,16 @@ _RESPONSES = {200: {"content": {m: {} for m in MEDIA.values()}},
               406: {"description": "none of the offered media types is acceptable"}}
 
 
-def _error(status: int, message: str) -> PlainTextResponse:
-    return PlainTextResponse(message + "\n", status_code=status)
-
-
 def _choose(request: Request, fmt: str | None) -> str | PlainTextResponse:
     """The format asked for by `format`, else by Accept (Turtle for */*)."""
     if fmt:
         key = fmt.lower().replace("json-ld", "jsonld").replace("turtle", "ttl")
         if key not in MEDIA:
-            return _error(400, f"unknown format {fmt!r}; use one of {', '.join(MEDIA)}")
+            return text_error(400, f"unknown format {fmt!r}; use one of {', '.join(MEDIA)}")
         return key
     media = negotiate(request.headers.get("accept"), list(MEDIA.values()))
     if media is None:
-        return _error(406, "none of the accepted media types is offered; offered: "
-                           + ", ".join(MEDIA.values()) + " (or ?format=" + "|".join(MEDIA) + ")")
+        return not_acceptable(list(MEDIA.values()), " (or ?format=" + "|".join(MEDIA) + ")")
     return next(k for k, m in MEDIA.items() if m == media)
 
 
@@ -89,11 +86,11 @@ async def export_document(request: Request, doc_key: str, format: str | None = Q
     """The named graph `{base}graph/{doc_key}`: everything read from one source document.
     The key is letters, digits, '.', '_' and '-' only (e.g. `guobanfa-2018-128`)."""
     if not KEY.match(doc_key) or set(doc_key) == {"."}:
-        return _error(400, f"{doc_key!r} is not a document key: letters, digits, '.', '_' "
-                           "and '-' only")
+        return text_error(400, f"{doc_key!r} is not a document key: letters, digits, '.', '_' "
+                               "and '-' only")
     graph = f"{request.app.state.settings.base}graph/{doc_key}"
     if not request.app.state.store.reader().contains_named_graph(ox.NamedNode(graph)):
-        return _error(404, f"no document graph {graph}")
+        return text_error(404, f"no document graph {graph}")
     fmt = _choose(request, format)
     if isinstance(fmt, Response):
         return fmt

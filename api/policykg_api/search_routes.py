@@ -11,8 +11,8 @@ import pyoxigraph as ox
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from policykg.resources import ontology_path
-from policykg.search import RANKS, Hit, SearchIndex, normalise_lang
-from policykg_api.entities import PREF, PREFIXES
+from policykg.search import Hit, SearchIndex, normalise_lang
+from policykg_api.vocabulary import PREF, PREFIXES
 
 router = APIRouter(tags=["Search"])
 
@@ -98,23 +98,8 @@ def parse_query(name: str, raw: str | None) -> str:
 
 def ranked(index: SearchIndex, q: str, types: list[str], lang: str | None) -> list[Hit]:
     """Every matching entity, best first. With `lang`, only that language's labels count."""
-    hits = index.search(q, types, limit=max(len(index), 1))
-    if lang is None:
-        return hits
-    allowed = {h.iri for h in hits}  # the type filter, as the index applies it
-    # SearchIndex.search keeps each entity's best match over all languages, so an entity
-    # whose best label is English would hide its pinyin match; rank the matches of the one
-    # language here instead, in the index's own order.
-    best: dict[str, tuple[tuple, Hit]] = {}
-    for rank, k in index._matches(q):
-        iri = index._iris[k.entity]
-        if k.lang != lang or iri not in allowed:
-            continue
-        order = (rank, not k.preferred, len(k.label), iri)
-        if iri not in best or order < best[iri][0]:
-            best[iri] = (order, Hit(iri, k.label, k.lang, RANKS[rank], k.preferred,
-                                    index._types[k.entity]))
-    return [h for _, h in sorted(best.values(), key=lambda x: x[0])]
+    return index.search(q, types, limit=max(len(index), 1),
+                        langs=None if lang is None else (lang,))
 
 
 def pref_labels(store: ox.Store, iri: str) -> dict[str, str | None]:

@@ -36,7 +36,7 @@ time_references, counts_summary, notes…). A type is "n/a" when the gold has no
 | pilot_programs[].example_action           | list_items  | the item, in a list                   |
 | measures_next_steps[].label_zh, .ordinal  | list_items  | each item with its ordinal            |
 | measures_next_steps[].deadline            | dates       | that date literal (pkg:deadline)      |
-| amounts[].yuan                            | amounts     | a pkg:amount of that value            |
+| amounts[].yuan (× .occurrences)           | amounts     | a pkg:amount of that value            |
 | events[].total_investment_cny             | amounts     | a pkg:amount of that value            |
 | events[].date                             | dates       | that date literal (pkg:date)          |
 | dated_targets[].text                      | dates       | a date literal of the year (month,    |
@@ -46,7 +46,7 @@ Graph facts (the precision denominators): documents — the document's own prope
 keys the gold gives, and every other pkg:PolicyDocument (with issuers/issued where the gold
 entry gives them); citations — pkg:cites (and pkg:legalBasis) objects of the document;
 organisations — every pkg:Organization; places — every division carrying pkg:evidence (not
-gazetteer parents); list_items — every pkg:ReformItem/TrialTask/Project/Measure; amounts —
+gazetteer parents); list_items — every pkg:ReformItem/TrialTask/Project/Measure/Section; amounts —
 every pkg:amount triple; dates — every triple with an xsd:date/gYear/gYearMonth/dateTime
 object. Amounts and dates are matched as multisets of (value, datatype). Labels are compared
 through `normalise.fold` (full/half-width punctuation alike, no spaces). Where the gold gives
@@ -73,7 +73,7 @@ from policykg.resources import corpus_dir
 from policykg.vocab import PKG
 
 TYPES = ("documents", "citations", "organisations", "places", "list_items", "amounts", "dates")
-ITEM_CLASSES = (PKG.ReformItem, PKG.TrialTask, PKG.Project, PKG.Measure)
+ITEM_CLASSES = (PKG.ReformItem, PKG.TrialTask, PKG.Project, PKG.Measure, PKG.Section)
 DATE_TYPES = (XSD.date, XSD.gYear, XSD.gYearMonth, XSD.dateTime)
 
 
@@ -668,7 +668,9 @@ def match_amounts(gold: dict, v: _View) -> FactResult | None:
     wanted: list[tuple[Any, str]] = []
     for a in _list(gold, "amounts"):
         if (x := _decimal(a.get("yuan"))) is not None:
-            wanted.append((x, f"{a.get('text') or x} = {x} yuan ({a.get('about', '')})"))
+            # an amount written twice ("occurrences": 2) is two facts
+            for _ in range(int(a.get("occurrences") or 1)):
+                wanted.append((x, f"{a.get('text') or x} = {x} yuan ({a.get('about', '')})"))
     for e in _list(gold, "events"):
         if (x := _decimal(e.get("total_investment_cny"))) is not None:
             wanted.append((x, f"{e.get('total_investment_zh') or x} = {x} yuan "

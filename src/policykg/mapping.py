@@ -39,8 +39,9 @@ class Mapper:
 
     def list_iri(self, key: str) -> URIRef:
         lst = next(x for x in self.ex.lists if x.key == key)
+        first = lst.items[0].text if lst.items else ""  # two lists may share a heading
         return self.iri("list", lst.defined_in,
-                        short_hash(lst.item_class, fold(lst.heading), n=10))
+                        short_hash(lst.item_class, fold(lst.heading), fold(first), n=10))
 
     # --- building blocks ----------------------------------------------------------------
     def add(self, s, p, o) -> None:
@@ -140,6 +141,7 @@ class Mapper:
             if p.select_count is not None:
                 self.add(s, PKG.selectCount, Literal(p.select_count))
         self.item_lists()
+        self.stated()
         for e in ex.events:
             s = self.entity(self.iri("event", self.doc_key, e.key), PKG.Event, e.label,
                             e.evidence)
@@ -270,6 +272,24 @@ class Mapper:
                     self.add(i, PKG.ordinal, Literal(it.ordinal, datatype=XSD.positiveInteger))
                 if it.ordinal in lst.deadlines:
                     self.add(i, PKG.deadline, date_literal(lst.deadlines[it.ordinal]))
+                if it.within:
+                    self.add(i, PKG.withinSection, self.item_iri(it.within[0], it.within[1], ""))
+
+    def stated(self) -> None:
+        """Dated targets and amounts, each placed in its section (or the document)."""
+        for st in self.ex.stated:
+            ev = st.evidence[0]
+            kind = "target" if st.kind == "target" else "amount"
+            s = self.entity(self.iri(kind, self.doc_key, f"{ev.start}-{ev.end}"),
+                            PKG.Target if kind == "target" else PKG.StatedAmount, st.text,
+                            st.evidence)
+            where = (self.item_iri(st.section[0], st.section[1], "") if st.section
+                     else self.doc(self.doc_key))
+            self.add(s, PKG.statedIn, where)
+            if st.deadline:
+                self.add(s, PKG.deadline, date_literal(st.deadline))
+            if st.amount is not None:
+                self.add(s, PKG.amount, Literal(st.amount, datatype=XSD.decimal))
 
 
 def _first(evs: list[Evidence]) -> Evidence | None:

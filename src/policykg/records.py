@@ -90,6 +90,19 @@ class ItemRecord:
     text: str
     ordinal: int | None
     evidence: list[Evidence] = field(default_factory=list)
+    within: tuple[str, int] | None = None  # (list key, ordinal) of the parent section
+
+
+@dataclass
+class StatedRecord:
+    """A dated target or an amount stated somewhere in the text."""
+
+    kind: str  # target | amount
+    text: str  # the clause that states it
+    deadline: DateValue | None = None
+    amount: Decimal | None = None
+    section: tuple[str, int] | None = None  # (list key, ordinal) of the section stating it
+    evidence: list[Evidence] = field(default_factory=list)
 
 
 @dataclass
@@ -171,3 +184,4 @@ class Extraction:
     programs: dict[str, ProgramRecord] = field(default_factory=dict)
     events: list[EventRecord] = field(default_factory=list)
     explores: list[Explores] = field(default_factory=list)
+    stated: list[StatedRecord] = field(default_factory=list)  # targets and amounts

@@ -149,14 +149,20 @@ class SearchIndex:
         return out
 
     def search(self, query: str, types: Iterable[str] | None = None,
-               limit: int = 20) -> list[Hit]:
-        """Best match per entity, ranked. `types` filters by class IRI or local name."""
+               limit: int = 20, langs: Iterable[str] | None = None) -> list[Hit]:
+        """Best match per entity, ranked. `types` filters by class IRI or local name;
+        `langs` ('zh', 'en', 'pinyin'), when given, keeps only the matches of labels in
+        those languages, so an entity is ranked by its best match among them."""
         query = query.strip()
         if not query:
             return []
         wanted = {t if "://" in t else t.rsplit(":", 1)[-1] for t in (types or ())}
+        languages = (None if langs is None else
+                     frozenset((langs,) if isinstance(langs, str) else langs))
         ranked: dict[int, tuple[tuple, Hit]] = {}
         for rank, k in self._matches(query):
+            if languages is not None and k.lang not in languages:
+                continue
             if wanted and not any(t in wanted or t.rsplit("#", 1)[-1] in wanted
                                   for t in self._types[k.entity]):
                 continue

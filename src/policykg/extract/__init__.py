@@ -3,7 +3,7 @@ an order where each can use what the earlier ones found."""
 
 from __future__ import annotations
 
-from policykg.extract import citations, lists, programs
+from policykg.extract import citations, lists, programs, sections
 from policykg.extract.context import Context
 from policykg.extract.metadata import Head, read_head
 from policykg.extract.orgs import build_org_index
@@ -53,6 +53,8 @@ def extract(norm: Normalised) -> Extraction:
     programs.events(ctx)
     programs.explores(ctx)
     programs.concerns(ctx)
+    starts = sections.sections(ctx)
+    sections.stated(ctx, starts)
     return out
 
 

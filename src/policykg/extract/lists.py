@@ -132,7 +132,8 @@ def shi_lists(ctx: Context) -> None:
         for i, mk in enumerate(seq):
             end = seq[i + 1].start() if i + 1 < len(seq) else len(line)
             body = line[mk.end():end]
-            label = re.split(r"[。；;]", body, maxsplit=1)[0]
+            # the measure is the clause before 。/；, without an explanation tacked on
+            label = re.split(r"[。；;]|[，,](?:主要是|即|包括|其中|也就是)", body, maxsplit=1)[0]
             s = base + mk.end()
             ordinal = i + 1
             lst.items.append(ItemRecord(text=label, ordinal=ordinal,

@@ -106,7 +106,8 @@ def read_head(norm: Normalised) -> Head:
 
     addressee_span = None
     for i, line in enumerate(lines[:20]):
-        if re.fullmatch(r"[^。；，,]{2,80}[：:]", line) and not re.match(
+        # 主送: a line that is only names ending in a colon (commas separate groups)
+        if re.fullmatch(r"[^。；;]{2,120}[：:]", line) and "如下" not in line and not re.match(
                 r"(索引号|主题分类|发文机关|成文日期|标题|发文字号|发布日期|来源|附件)", line):
             start = sum(len(x) + 1 for x in lines[:i])
             addressee_span = (start, start + len(line) - 1)

@@ -180,6 +180,8 @@ def concerns(ctx: Context) -> None:
     for line in lines:
         starts.append(starts[-1] + len(line) + 1)
     for lst in ctx.out.lists:
+        if lst.item_class == "Section":
+            continue  # a document's own structure concerns the document
         if lst.defined_in in by_doc and by_doc[lst.defined_in].label not in ZONE_SUFFIX:
             p = by_doc[lst.defined_in]
             if not p.label.endswith(ZONE_SUFFIX):

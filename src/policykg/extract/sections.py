@@ -1,0 +1,124 @@
+"""The numbered structure of a document: 一、 → （一） → 1. → （1） headings, read as
+lists of sections with their parents, and the dated targets and amounts stated inside them.
+
+Numbering that restarts at one starts a new list; numbering that carries on across parent
+headings (（一）…（三十） through six parts) stays one list."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+
+from policykg.extract.context import Context
+from policykg.extract.text import MONEY_RE, money, to_int
+from policykg.records import DateValue, ItemRecord, ListRecord, StatedRecord
+
+_CN = "一二三四五六七八九十"
+LEVELS = [
+    re.compile(rf"^([{_CN}]{{1,3}})、(.+)$"),
+    re.compile(rf"^[（(]([{_CN}]{{1,3}})[）)](.+)$"),
+    re.compile(r"^(\d{1,2})[.．、](?!\d)(.+)$"),
+    re.compile(r"^[（(](\d{1,2})[）)](.+)$"),
+]
+INLINE_LIST = re.compile(r"[(（]1[)）].*[(（]2[)）]")
+HEAD_END = re.compile(r"[。：:；;]")
+TARGETS = [
+    (re.compile(r"(\d{4})年(\d{1,2})月(?:底|末)?前"), "month"),
+    (re.compile(r"到(\d{4})年(?:底|末)?"), "year"),
+    (re.compile(r"(\d{4})年(?:上半年|下半年|底前|年底前|前|及今后)"), "year"),
+]
+
+
+def sections(ctx: Context) -> list[tuple[int, tuple[str, int]]]:
+    """Add the section lists; return (start offset, (list key, ordinal)) of every section,
+    in text order, for placing targets and amounts."""
+    starts: list[tuple[int, tuple[str, int]]] = []
+    current: dict[int, ListRecord] = {}  # level → list being filled
+    last: dict[int, tuple[str, int]] = {}  # level → the latest section at that level
+    pos = 0
+    for line in ctx.raw.split("\n"):
+        base = pos
+        pos += len(line) + 1
+        found = _heading_line(line)
+        if found is None:
+            continue
+        level, m = found
+        n, rest = to_int(m.group(1)), m.group(2)
+        if n is None or INLINE_LIST.search(rest):
+            continue  # a heading of an inline (1)(2) list is read by the list reader
+        head = HEAD_END.split(rest, maxsplit=1)[0].strip()
+        if not head or len(head) > 80:
+            continue
+        lst = current.get(level)
+        if lst is None or n == 1 or not lst.items or n <= (lst.items[-1].ordinal or 0):
+            parent = next((last[k] for k in range(level - 1, -1, -1) if k in last), None)
+            heading = _heading_of(ctx, parent)
+            lst = ListRecord(key=f"L{len(ctx.out.lists) + 1}", item_class="Section",
+                             heading=heading, defined_in=ctx.out.document.key)
+            lst.evidence.append(ctx.ev(base, base + m.start(2)))
+            ctx.out.lists.append(lst)
+            current[level] = lst
+        parent = next((last[k] for k in range(level - 1, -1, -1) if k in last), None)
+        s = base + m.start(2)
+        lst.items.append(ItemRecord(text=head, ordinal=n, evidence=[ctx.ev(s, s + len(head))],
+                                    within=parent))
+        last[level] = (lst.key, n)
+        for deeper in [k for k in last if k > level]:
+            del last[deeper]
+        starts.append((base, (lst.key, n)))
+    return starts
+
+
+def _heading_line(line: str) -> tuple[int, re.Match[str]] | None:
+    """(level, match) of a numbered heading line, the outermost level first."""
+    for level, pattern in enumerate(LEVELS):
+        if m := pattern.match(line):
+            return level, m
+    return None
+
+
+def _heading_of(ctx: Context, parent: tuple[str, int] | None) -> str:
+    if parent is None:
+        return "正文"
+    lst = next(x for x in ctx.out.lists if x.key == parent[0])
+    return next(i.text for i in lst.items if i.ordinal == parent[1])
+
+
+def _section_at(starts: list[tuple[int, tuple[str, int]]], offset: int) -> tuple[str, int] | None:
+    i = bisect_right([s for s, _ in starts], offset) - 1
+    return starts[i][1] if i >= 0 else None
+
+
+def _clause(ctx: Context, start: int, end: int) -> tuple[int, int]:
+    """The clause around [start, end): between the nearest ，。； on either side."""
+    text = ctx.raw
+    s0 = max(text.rfind(c, 0, start) for c in "，,。；;\n") + 1
+    ends = [i for i in (text.find(c, end) for c in "，,。；;\n") if i >= 0]
+    return s0, min(ends) if ends else len(text)
+
+
+def stated(ctx: Context, starts: list[tuple[int, tuple[str, int]]]) -> None:
+    """Dated targets (到2020年, 2019年6月底前, 2019年上半年) and amounts (5亿元) not already
+    read as an event's figures."""
+    event_spans = [(e.evidence[0].start, e.evidence[0].end) for e in ctx.out.events]
+    seen: set[int] = set()
+    for pattern, precision in TARGETS:
+        for m in pattern.finditer(ctx.raw):
+            if m.start() in seen:
+                continue
+            seen.add(m.start())
+            y = int(m.group(1))
+            value = (DateValue(f"{y:04d}-{int(m.group(2)):02d}", "month")
+                     if precision == "month" else DateValue(f"{y:04d}", "year"))
+            s0, s1 = ctx.text.sentence_span(m.start())
+            label = ctx.raw[m.start():s1].strip("，,。；; ")[:80]
+            ctx.out.stated.append(StatedRecord(
+                kind="target", text=label, deadline=value, section=_section_at(starts, s0),
+                evidence=[ctx.ev(m.start(), m.end())]))
+    for m in MONEY_RE.finditer(ctx.raw):
+        if any(a <= m.start() < b for a, b in event_spans):
+            continue
+        c0, c1 = _clause(ctx, m.start(), m.end())
+        ctx.out.stated.append(StatedRecord(
+            kind="amount", text=ctx.raw[c0:c1].strip(), amount=money(m),
+            section=_section_at(starts, m.start()), evidence=[ctx.ev(m.start(), m.end())]))
