@@ -185,10 +185,14 @@ def main() -> None:
         seconds = 5 if args.quick else 15
         lookup = wrk(base + "/data/place/510682.ttl", seconds)
         search = wrk(base + "/search?q=%E5%9F%8E%E4%B9%A1%E8%9E%8D%E5%90%88", seconds)
+        _report(rows, lookup, search, size, load_s, final=args.no_peer)
         if not args.no_peer:
+            exe = Path(sys.executable).parent / "rdflib-endpoint"
+            if not exe.exists():  # the peer, from PyPI, into this environment
+                subprocess.run([sys.executable, "-m", "pip", "install", "-q",
+                                "rdflib-endpoint"], check=True)
             pport = free_port()
-            peer = subprocess.Popen([shutil.which("rdflib-endpoint") or "rdflib-endpoint",
-                                     "serve", str(data), "--host", "127.0.0.1", "--port",
+            peer = subprocess.Popen([str(exe), "serve", str(data), "--host", "127.0.0.1", "--port",
                                      str(pport)], stdout=subprocess.DEVNULL,
                                     stderr=subprocess.DEVNULL)
             wait(f"http://127.0.0.1:{pport}/sparql?query=ASK%7B%7D", peer, 3600)
@@ -203,6 +207,13 @@ def main() -> None:
         server.terminate()
         if peer:
             peer.terminate()
+    if not args.no_peer:
+        _report(rows, lookup, search, size, load_s, final=True)
+
+
+def _report(rows: list[dict], lookup: dict, search: dict, size: int, load_s: float,
+            final: bool) -> None:
+    """The table; with `final`, also the JSON line (the last line printed)."""
     added = [r["policykg_ms"] - r["direct_ms"] for r in rows]
     heavy = [r["policykg_ms"] / r["direct_ms"] for r in rows if r["direct_ms"] >= 10]
     print(f"{'query':32} {'direct ms':>10} {'policykg ms':>12} {'peer ms':>10}")
@@ -211,7 +222,10 @@ def main() -> None:
               f"{r.get('peer_ms', float('nan')):10.2f}")
     print(f"look-up /data: p50 {lookup['p50_ms']:.2f} ms, p99 {lookup['p99_ms']:.2f} ms, "
           f"{lookup['rps']:.0f} req/s; search: p50 {search['p50_ms']:.2f} ms, "
-          f"p99 {search['p99_ms']:.2f} ms, {search['rps']:.0f} req/s (32 connections)")
+          f"p99 {search['p99_ms']:.2f} ms, {search['rps']:.0f} req/s (32 connections)",
+          flush=True)
+    if not final:
+        return
     result = {
         "size_triples": size, "load_s": round(load_s, 2),
         "endpoint_added_ms_p50": round(statistics.median(added), 3),

@@ -76,3 +76,41 @@ def test_a_national_body_whose_name_starts_with_shi_is_not_relative():
     text = "国务院办公厅关于某事的通知\n（农业农村部、市场监管总局指导）\n"
     ex = extract(normalise(text.encode("utf-8"), "t"))
     assert "国家市场监督管理总局" in {o.zh for o in ex.orgs.values()}
+
+
+def _ex(name: str):
+    p = CORPUS / name
+    return extract(normalise(p.read_bytes(), p.name))
+
+
+def test_sections_restart_or_continue_their_numbering():
+    ex = _ex("central-no1-document-2025-01-01.txt")
+    sections = [lst for lst in ex.lists if lst.item_class == "Section"]
+    parts = [s for s in sections if s.heading == "正文"]
+    assert parts[0].items[0].text == "持续增强粮食等重要农产品供给保障能力"
+    tasks = max(sections, key=lambda s: len(s.items))
+    assert [i.ordinal for i in tasks.items] == list(range(1, 31))  # （一）…（三十） across parts
+    assert tasks.items[-1].text == "健全农业转移人口市民化机制"
+    assert tasks.items[0].within == (parts[0].key, 1) and tasks.items[-1].within[1] == 6
+    ex = _ex("zero-waste-city-pilot-plan-2018-12-29.txt")
+    restarts = [s for s in ex.lists if s.item_class == "Section" and s.heading != "正文"]
+    assert [len(s.items) for s in restarts] == [5, 6, 4, 4]  # numbering restarts per part
+
+
+def test_dated_targets_and_amounts_are_placed_in_their_sections():
+    ex = _ex("zero-waste-city-pilot-plan-2018-12-29.txt")
+    targets = [s for s in ex.stated if s.kind == "target"]
+    values = sorted(t.deadline.value for t in targets)
+    assert values.count("2020") == 8 and "2019-06" in values and "2021-03" in values
+    assert all(t.section for t in targets)
+    ex = _ex("state-council-reply-sichuan-2004-10-15.txt")
+    amounts = sorted(s.amount for s in ex.stated if s.kind == "amount")
+    assert amounts == [Decimal("350000000"), Decimal("500000000"), Decimal("500000000"),
+                       Decimal("850000000")]
+
+
+def test_named_regions_and_adjacent_place_names():
+    ex = _ex("state-council-innovation-measures-2018-12-23.txt")
+    assert {"京津冀", "珠三角", "合芜蚌", "成德绵"} <= set(ex.regions)
+    assert "110000" in ex.regions["京津冀"].members
+    assert {"210000", "210100"} <= set(ex.places)  # 辽宁沈阳, written as one word

@@ -462,7 +462,8 @@ def match_places(gold: dict, v: _View) -> FactResult | None:
     if not isinstance(gold.get("places"), list):
         return None
     r = FactResult("places")
-    divisions = v.of_class(PKG.AdministrativeDivision)
+    # coded divisions, and named regions (京津冀) for gold places without a code
+    divisions = v.of_class(PKG.AdministrativeDivision) + v.of_class(PKG.Region)
     codes = {s: set(v.strings(s, PKG.adminCode)) for s in divisions}
     gold_codes: set[str] = set()
     label_only: set[str] = set()  # names of gold places without a code

@@ -53,6 +53,21 @@ class Gazetteer:
         return en
 
 
+@dataclass(frozen=True)
+class Region:
+    zh: str
+    en: str
+    en_source: str
+    members: tuple[str, ...]
+
+
+@cache
+def load_regions() -> dict[str, Region]:
+    """Named regions without a code of their own (京津冀, 西部地区), from regions.tsv."""
+    return {r["zh"]: Region(r["zh"], r["en"], r["en_source"], tuple(split_cell(r["members"])))
+            for r in read_table("regions.tsv")}
+
+
 @cache
 def load_gazetteer() -> Gazetteer:
     divisions = [

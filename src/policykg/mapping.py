@@ -113,6 +113,7 @@ class Mapper:
         self.documents()
         self.organizations()
         self.places()
+        self.regions()
         for z in ex.zones.values():
             s = self.entity(self.iri("zone", z.key), PKG.TrialZone, z.label, z.evidence,
                             z.aliases)
@@ -223,10 +224,23 @@ class Mapper:
             self.labels(s, o.zh, en, alt_zh=o.aliases_zh, alt_en=o.aliases_en)
             self.evidence(s, o.evidence)
 
+    def regions(self) -> None:
+        for r in sorted(self.ex.regions.values(), key=lambda r: r.zh):
+            s = self.iri("region", slug(r.zh))
+            self.add(s, RDF.type, PKG.Region)
+            self.labels(s, r.zh, English(r.en, r.en_method))
+            self.evidence(s, r.evidence)
+            for code in r.members:
+                self.add(s, PKG.member, self.iri("place", code))
+
     def places(self) -> None:
         gz = load_gazetteer()
         seen: set[str] = set()
-        for code, _rec in sorted(self.ex.places.items()):
+        # members of named regions are described too (from the gazetteer), so that each
+        # document graph says what its regions contain
+        codes = sorted(set(self.ex.places) | {c for r in self.ex.regions.values()
+                                              for c in r.members})
+        for code in codes:
             for i, d in enumerate(gz.chain(code)):
                 if d.code in seen and i > 0:
                     continue

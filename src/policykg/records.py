@@ -47,6 +47,15 @@ class PlaceRecord:
 
 
 @dataclass
+class RegionRecord:
+    zh: str
+    en: str
+    en_method: str
+    members: tuple[str, ...]  # admin codes
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+@dataclass
 class ProposalRecord:
     number: str
     title: str | None
@@ -179,6 +188,7 @@ class Extraction:
     citations: list[Citation] = field(default_factory=list)
     orgs: dict[str, OrgRecord] = field(default_factory=dict)
     places: dict[str, PlaceRecord] = field(default_factory=dict)
+    regions: dict[str, RegionRecord] = field(default_factory=dict)  # by Chinese name
     lists: list[ListRecord] = field(default_factory=list)
     zones: dict[str, ZoneRecord] = field(default_factory=dict)
     programs: dict[str, ProgramRecord] = field(default_factory=dict)

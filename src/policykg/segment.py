@@ -9,7 +9,7 @@ from functools import cache
 
 import jieba
 
-from policykg.gazetteer import load_gazetteer
+from policykg.gazetteer import load_gazetteer, load_regions
 from policykg.termbase import load_termbase
 
 jieba.setLogLevel(logging.WARNING)
@@ -19,7 +19,7 @@ jieba.setLogLevel(logging.WARNING)
 def user_words() -> frozenset[str]:
     """Every place name, organisation name and alias, and recurring term."""
     gz = load_gazetteer()
-    words = set(gz.by_name)
+    words = set(gz.by_name) | set(load_regions())
     tb = load_termbase()
     for org in tb.orgs:
         words.add(org.zh)
@@ -49,6 +49,20 @@ def tokenizer() -> jieba.Tokenizer:
     return tk
 
 
+@cache
+def _made_of_names(token: str) -> bool:
+    """jieba's own dictionary keeps some name pairs whole (辽宁沈阳): a token that is
+    nothing but known names may be cut between them."""
+    words = user_words()
+    ok = [True] + [False] * len(token)
+    for i in range(len(token)):
+        if ok[i]:
+            for j in range(i + 2, len(token) + 1):
+                if token[i:j] in words:
+                    ok[j] = True
+    return ok[-1] and token not in words
+
+
 class Segmentation:
     """Token boundaries of one text."""
 
@@ -69,7 +83,7 @@ class Segmentation:
         words = user_words()
         for b in (start, end):
             t = self._covering.get(b)
-            if t is not None and t[2] not in words:
+            if t is not None and t[2] not in words and not _made_of_names(t[2]):
                 return False
         return True
 

@@ -7,12 +7,12 @@ from policykg.extract import citations, lists, programs, sections
 from policykg.extract.context import Context
 from policykg.extract.metadata import Head, read_head
 from policykg.extract.orgs import build_org_index
-from policykg.extract.places import find_places, main_province
+from policykg.extract.places import find_places, find_regions, main_province
 from policykg.extract.text import Text
-from policykg.gazetteer import load_gazetteer
+from policykg.gazetteer import load_gazetteer, load_regions
 from policykg.ids import document_key
 from policykg.normalise import Normalised
-from policykg.records import DocumentRecord, Extraction
+from policykg.records import DocumentRecord, Extraction, RegionRecord
 from policykg.segment import Segmentation
 from policykg.termbase import load_termbase
 
@@ -41,6 +41,12 @@ def extract(norm: Normalised) -> Extraction:
         ctx.place_mentions.append((m.start, m.end, d.code))
         ctx.place(d.code, m.name, text.evidence(m.start, m.end))
 
+    regions = load_regions()
+    for m in find_regions(norm.text, seg):
+        r = regions[m.payload]
+        rec = out.regions.setdefault(r.zh, RegionRecord(
+            r.zh, r.en, "official" if r.en_source == "official" else "curated", r.members))
+        rec.evidence.append(text.evidence(m.start, m.end))
     _head_facts(ctx, head)
     citations.read_proposal(ctx)
     citations.extract_citations(ctx)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from functools import cache
 
-from policykg.gazetteer import Division, Gazetteer, load_gazetteer
+from policykg.gazetteer import Division, Gazetteer, load_gazetteer, load_regions
 from policykg.matching import Match, NameMatcher
 from policykg.segment import Segmentation, tokenizer
 
@@ -19,6 +19,16 @@ from policykg.segment import Segmentation, tokenizer
 def _matcher() -> NameMatcher[tuple[str, ...]]:
     gz = load_gazetteer()
     return NameMatcher({name: tuple(d.code for d in ds) for name, ds in gz.by_name.items()})
+
+
+@cache
+def _region_matcher() -> NameMatcher[str]:
+    return NameMatcher({name: name for name in load_regions()})
+
+
+def find_regions(text: str, seg: Segmentation) -> list[Match[str]]:
+    """Named regions (京津冀, 珠三角, 西部地区) on word boundaries."""
+    return [m for m in _region_matcher().find(text) if seg.fits(m.start, m.end)]
 
 
 def _choose(cands: list[Division], province: str | None) -> Division | None:
