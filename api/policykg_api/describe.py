@@ -33,22 +33,15 @@ INCOMING_MAX = 1000
 
 _SPARQL_PREFIXES = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
 
-# The entity's own triples, the types and labels of what it links to, its evidence nodes
-# with their selectors, and the titles of the documents the evidence is from.
-DESCRIBE = _SPARQL_PREFIXES + """
-CONSTRUCT {
-  ?s ?p ?o . ?n a ?t ; skos:prefLabel ?l ; rdfs:label ?rl ; dct:title ?title .
-  ?ev ?ep ?eo . ?sel ?sp ?so .
-}
-WHERE {
-  { ?s ?p ?o }
-  UNION { ?s ?p0 ?n . FILTER(isIRI(?n))
-          { ?n a ?t } UNION { ?n skos:prefLabel ?l } UNION { ?n rdfs:label ?rl } }
-  UNION { ?s pkg:evidence ?ev . ?ev ?ep ?eo }
-  UNION { ?s pkg:evidence/oa:hasSelector ?sel . ?sel ?sp ?so }
-  UNION { ?s pkg:evidence/oa:hasSource ?n .
-          { ?n skos:prefLabel ?l } UNION { ?n dct:title ?title } }
-}"""
+# What the description holds besides the entity's own triples: for each IRI it links to,
+# its types and labels; for each evidence node, its triples and its selectors' triples; for
+# each document the evidence is from, its labels and title. Read with quads_for_pattern
+# look-ups (index hits): pyoxigraph does not push a `substitutions` binding into UNION
+# branches, so the same description as one CONSTRUCT scanned the whole store (2 s at 1M
+# triples instead of 3 ms).
+_NEIGHBOUR = (TYPE, PREF, LABEL)
+_SOURCE = (PREF, DCT + "title")
+
 
 INCOMING = _SPARQL_PREFIXES + """
 SELECT ?s ?x ?p (SAMPLE(?zh0) AS ?zh) (SAMPLE(?en0) AS ?en) WHERE {
@@ -70,10 +63,30 @@ def _bound(iri: str) -> dict:
             "substitutions": {ox.Variable("s"): ox.NamedNode(iri)}}
 
 
+def _triples(store: ox.Store, s: object, p: object = None) -> list[ox.Triple]:
+    return [q.triple for q in store.quads_for_pattern(s, p, None, None)]
+
+
 def describe(store: ox.Store, iri: str) -> list[ox.Triple]:
     """The description's triples (union of all graphs): the entity's first."""
-    triples = store.query(DESCRIBE, **_bound(iri))
-    return sorted(set(triples), key=lambda t: (t.subject.value != iri, str(t)))
+    node = ox.NamedNode(iri)
+    out = set(_triples(store, node))
+    for t in list(out):
+        o = t.object
+        if not isinstance(o, ox.NamedNode):
+            continue
+        if t.predicate.value == EVIDENCE:
+            for et in _triples(store, o):
+                out.add(et)
+                if et.predicate.value == OA + "hasSelector":
+                    out.update(_triples(store, et.object))
+                elif et.predicate.value == OA + "hasSource":
+                    for p in _SOURCE:
+                        out.update(_triples(store, et.object, ox.NamedNode(p)))
+        else:
+            for p in _NEIGHBOUR:
+                out.update(_triples(store, o, ox.NamedNode(p)))
+    return sorted(out, key=lambda t: (t.subject.value != iri, str(t)))
 
 
 @dataclass
