@@ -195,14 +195,15 @@ def main() -> None:
             peer = subprocess.Popen([str(exe), "serve", str(data), "--host", "127.0.0.1", "--port",
                                      str(pport)], stdout=subprocess.DEVNULL,
                                     stderr=subprocess.DEVNULL)
-            wait(f"http://127.0.0.1:{pport}/sparql?query=ASK%7B%7D", peer, 3600)
+            peer_url = f"http://127.0.0.1:{pport}/"  # rdflib-endpoint answers at /
+            wait(peer_url + "?query=ASK%7B%7D", peer, 3600)
             with httpx.Client() as client:
                 for row in rows:
                     q = MIX[row["query"]]
                     accept = ("text/turtle" if "CONSTRUCT" in q
                               else "application/sparql-results+json")
                     row["peer_ms"] = timed(lambda q=q, a=accept: over_http(
-                        client, f"http://127.0.0.1:{pport}/sparql", q, a), max(3, args.runs // 2))
+                        client, peer_url, q, a), max(3, args.runs // 2))
     finally:
         server.terminate()
         if peer:
