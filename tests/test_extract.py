@@ -114,3 +114,14 @@ def test_named_regions_and_adjacent_place_names():
     assert {"京津冀", "珠三角", "合芜蚌", "成德绵"} <= set(ex.regions)
     assert "110000" in ex.regions["京津冀"].members
     assert {"210000", "210100"} <= set(ex.places)  # 辽宁沈阳, written as one word
+
+
+def test_a_numbered_table_is_a_list_keeping_its_gaps_and_stated_count():
+    ex = _ex("state-council-innovation-measures-2018-12-23.txt")
+    (table,) = [x for x in ex.lists if x.heading == "第二批支持创新相关改革举措推广清单"]
+    assert table.item_class == "ReformItem" and table.stated_count == 23
+    assert [i.ordinal for i in table.items] == [*range(1, 15), 21, 22, 23]
+    assert table.items[0].text == "知识产权民事、刑事、行政案件“三合一”审判"
+    assert table.items[-1].text == "以地方立法形式建立推动改革创新的决策容错机制"
+    text = ex.text
+    assert all(text[i.evidence[0].start:i.evidence[0].end] == i.text for i in table.items)

@@ -16,8 +16,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 
 from policykg_api.describe import describe, entity_json, exists
 from policykg_api.entity_iris import BadPath, entity_iri, page_path
-from policykg_api.errors import text_error
-from policykg_api.negotiation import negotiate, not_acceptable, parse_accept, quality
+from policykg_api.errors import not_acceptable, text_error
+from policykg_api.negotiation import negotiate, parse_accept, quality
 from policykg_api.pages import PAGE_HEADERS, render_not_found, render_page
 from policykg_api.rdf_formats import FORMATS, SUFFIXES, jsonld_context, serialise
 

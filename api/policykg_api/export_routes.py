@@ -14,8 +14,8 @@ from rdflib.namespace import DCAT, DCTERMS, RDF, VOID, XSD
 from starlette.concurrency import run_in_threadpool
 
 from policykg.store import FORMATS, OxigraphStore, iter_chunks
-from policykg_api.errors import text_error
-from policykg_api.negotiation import negotiate, not_acceptable
+from policykg_api.errors import not_acceptable, text_error
+from policykg_api.negotiation import negotiate
 from policykg_api.vocabulary import PREFIXES, curie
 
 router = APIRouter(tags=["Export"])

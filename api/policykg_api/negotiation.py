@@ -4,13 +4,11 @@ media types offered.
 An Accept header is read once into a list of (media range, q) pairs, the form that can also
 be built by hand (from a `format=` parameter, say) or sent to another process. The q given
 to a type is that of the most specific range covering it, so `text/*;q=0.2, text/csv;q=0`
-refuses CSV but accepts other text; the best q wins, the first offered type among equals."""
+refuses CSV but accepts other text; the best q wins, the first offered type among equals.
+
+Plain Python (no web framework), so that query workers can use it as well."""
 
 from __future__ import annotations
-
-from fastapi.responses import PlainTextResponse
-
-from policykg_api.errors import text_error
 
 Accept = list[tuple[str, float]]
 
@@ -73,9 +71,3 @@ def negotiate(header: str | None, offered: list[str]) -> str | None:
     """`choose` for an Accept header as sent."""
     return choose(parse_accept(header), offered)
 
-
-def not_acceptable(offered: list[str], hint: str = "",
-                   headers: dict[str, str] | None = None) -> PlainTextResponse:
-    """406, listing the media types offered (and `hint`, another way to ask)."""
-    return text_error(406, "none of the accepted media types is offered; offered: "
-                      + ", ".join(offered) + hint, headers)

@@ -150,18 +150,26 @@ def _kind(request: Request, v: dict) -> list[str]:
     return out
 
 
+def _neighbour(request: Request, row: dict) -> str:
+    """The linked entity of an outgoing or incoming row of the JSON view."""
+    return _link(request, row["iri"], row["label_zh"], row["label_en"])
+
+
+def _property_row(p: str, cell: str) -> str:
+    return f"<tr><th>{_term_html(p)}</th><td>{cell}</td></tr>"
+
+
 def _properties(request: Request, v: dict) -> list[str]:
     out = ["<h2>属性 Properties</h2><table>"]
     by_prop: dict[str, list[str]] = defaultdict(list)
     for row in v["outgoing"]:
         if "iri" in row:
-            by_prop[row["property"]].append(_link(request, row["iri"], row["label_zh"],
-                                                  row["label_en"]))
+            by_prop[row["property"]].append(_neighbour(request, row))
         else:
             lang = f' lang="{escape(row["lang"])}"' if row.get("lang") else ""
             by_prop[row["property"]].append(f"<span{lang}>{escape(row['value'])}</span>")
     for p, values in by_prop.items():
-        out.append(f"<tr><th>{_term_html(p)}</th><td>{'<br>'.join(values)}</td></tr>")
+        out.append(_property_row(p, "<br>".join(values)))
     if not by_prop:
         out.append('<tr><td class="muted">—</td></tr>')
     out.append("</table>")
@@ -174,13 +182,12 @@ def _incoming(request: Request, v: dict) -> list[str]:
     out = ["<h2>被引用 Incoming links</h2><table>"]
     inc: dict[str, list[str]] = defaultdict(list)
     for row in v["incoming"]:
-        inc[row["property"]].append(_link(request, row["iri"], row["label_zh"],
-                                          row["label_en"]))
+        inc[row["property"]].append(_neighbour(request, row))
     for p, values in inc.items():
         cell = "<br>".join(values)
         if len(values) > 12:
             cell = f"<details><summary>{len(values)}</summary>{cell}</details>"
-        out.append(f"<tr><th>{_term_html(p)}</th><td>{cell}</td></tr>")
+        out.append(_property_row(p, cell))
     out.append("</table>")
     if v["incoming_truncated"]:
         out.append(f'<p class="muted">first {INCOMING_MAX} links shown</p>')

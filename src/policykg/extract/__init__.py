@@ -3,7 +3,7 @@ an order where each can use what the earlier ones found."""
 
 from __future__ import annotations
 
-from policykg.extract import citations, lists, programs, sections
+from policykg.extract import citations, lists, programs, sections, tables
 from policykg.extract.context import Context
 from policykg.extract.metadata import Head, read_head
 from policykg.extract.orgs import build_org_index
@@ -51,6 +51,7 @@ def extract(norm: Normalised) -> Extraction:
     citations.read_proposal(ctx)
     citations.extract_citations(ctx)
     lists.numbered_lists(ctx)
+    tables.tables(ctx)
     programs.zones(ctx)
     citations.link_unbracketed(ctx)
     lists.shi_lists(ctx)

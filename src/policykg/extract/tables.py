@@ -1,0 +1,60 @@
+"""Tables (one row a line, cells joined by " | "): a table whose first column is a number
+(序号) is a numbered list; each row an item, its ordinal from that column and its text from
+the next. Group headings inside the table (一、…方面（共5项）) are left to the section reader.
+A row numbering with gaps (1–14, 21–23: a portal's 本文有删减) keeps the numbers written and
+invents nothing; the count the text states (改革举措（共23项）) is kept beside them."""
+
+from __future__ import annotations
+
+import re
+
+from policykg.extract.context import Context
+from policykg.extract.lists import item_class
+from policykg.extract.text import NUM, to_int
+from policykg.records import ItemRecord, ListRecord
+
+SEP = " | "
+NUMBER_HEADERS = ("序号", "编号", "序")
+GROUP = re.compile(r"^[一二三四五六七八九十]+、")  # a group heading row inside the table
+
+
+def tables(ctx: Context) -> None:
+    lines = ctx.raw.split("\n")
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line) + 1)
+    i = 0
+    while i < len(lines):
+        header = [c.strip() for c in lines[i].split("|")]
+        if SEP not in lines[i] or header[0] not in NUMBER_HEADERS or len(header) < 2:
+            i += 1
+            continue
+        noun = header[1]
+        before = lines[i - 1].strip() if i and SEP not in lines[i - 1] else noun
+        lst = ListRecord(key=f"L{len(ctx.out.lists) + 1}", item_class=item_class(noun)
+                         or "Measure", heading=before, defined_in=ctx.out.document.key,
+                         stated_count=_stated(ctx.raw, noun, before))
+        lst.evidence.append(ctx.ev(offsets[i], offsets[i] + len(lines[i])))
+        j = i + 1
+        while j < len(lines) and (SEP in lines[j] or GROUP.match(lines[j])):
+            cells = lines[j].split(SEP)
+            n = to_int(cells[0].strip()) if SEP in lines[j] else None
+            if n is not None and len(cells) > 1 and cells[1].strip():
+                text = cells[1].strip()
+                cell_start = lines[j].index(cells[1], len(cells[0]))
+                s = offsets[j] + cell_start + len(cells[1]) - len(cells[1].lstrip())
+                lst.items.append(ItemRecord(text=text, ordinal=n,
+                                            evidence=[ctx.ev(s, s + len(text))]))
+            j += 1
+        if lst.items:
+            ctx.out.lists.append(lst)
+        i = j
+
+
+def _stated(text: str, noun: str, heading: str) -> int | None:
+    """'改革举措（共23项）' in the text, or 共N项 in the table's own heading."""
+    for pattern in (rf"{re.escape(noun)}[（(]共({NUM})项[)）]", rf"共({NUM})项"):
+        m = re.search(pattern, text if pattern.startswith(re.escape(noun)) else heading)
+        if m:
+            return to_int(m.group(1))
+    return None
