@@ -12,6 +12,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
+from policykg_api.negotiation import choose, parse_accept  # noqa: F401 - used by pool and sparql
+
 SELECT_TYPES = {
     "application/sparql-results+json": "json", "application/json": "json",
     "application/sparql-results+xml": "xml", "application/xml": "xml",
@@ -45,48 +47,6 @@ def format_accept(values: list[str]) -> list[tuple[str, float]] | None:
             return [(m, 1.0) for m in FORMAT_ALIASES[v]]
         if v in SELECT_TYPES or v in GRAPH_TYPES:
             return [(v, 1.0)]
-    return None
-
-
-def parse_accept(header: str | None) -> list[tuple[str, float]]:
-    """'text/csv;q=0.5, application/json' → [('application/json', 1.0), ('text/csv', 0.5)].
-    Types refused with q=0 are kept (at the end) so that `choose` can honour the refusal
-    even when a wildcard would match them."""
-    out = []
-    for i, part in enumerate((header or "*/*").split(",")):
-        fields = [f.strip() for f in part.split(";")]
-        media = fields[0].lower()
-        if not media:
-            continue
-        q = 1.0
-        for f in fields[1:]:
-            if f.startswith("q="):
-                try:
-                    q = float(f[2:])
-                except ValueError:
-                    q = 0.0
-        out.append((media, max(q, 0.0), -i))
-    out.sort(key=lambda x: (-x[1], -x[2]))
-    return [(m, q) for m, q, _ in out]
-
-
-def choose(accept: list[tuple[str, float]], offered: list[str]) -> str | None:
-    """The offered type the client prefers (best q first; for a wildcard, the first offered
-    type it covers); never a type the client refused with q=0."""
-    refused = {m for m, q in accept if q <= 0}
-    allowed = [o for o in offered if o not in refused]
-    for media, q in accept:
-        if q <= 0:
-            continue
-        if media in ("*/*", "*"):
-            return allowed[0] if allowed else None
-        if media.endswith("/*"):
-            major = media[:-1]
-            for o in allowed:
-                if o.startswith(major):
-                    return o
-        elif media in allowed:
-            return media
     return None
 
 
