@@ -60,6 +60,7 @@ def _execute(store, req: QueryRequest) -> QueryReply:
     import pyoxigraph as ox
 
     from policykg_api import results as R
+    from policykg_api.negotiation import choose
 
     opts: dict = {}
     try:
@@ -82,7 +83,7 @@ def _execute(store, req: QueryRequest) -> QueryReply:
         return QueryReply(400, "text/plain; charset=utf-8", f"bad request: {e}".encode())
     if isinstance(res, ox.QuerySolutions):
         offered = list(R.SELECT_TYPES)
-        media = R.choose(req.accept, offered)
+        media = choose(req.accept, offered)
         if media is None:
             return QueryReply(406, "", b"", offered=offered)
         variables = [v.value for v in res.variables]
@@ -97,12 +98,12 @@ def _execute(store, req: QueryRequest) -> QueryReply:
         return QueryReply(200, media, body, truncated, len(rows))
     if isinstance(res, ox.QueryBoolean):
         offered = list(R.SELECT_TYPES)
-        media = R.choose(req.accept, offered)
+        media = choose(req.accept, offered)
         if media is None:
             return QueryReply(406, "", b"", offered=offered)
         return QueryReply(200, media, R.write_boolean(bool(res), R.SELECT_TYPES[media]))
     offered = list(R.GRAPH_TYPES)
-    media = R.choose(req.accept, offered)
+    media = choose(req.accept, offered)
     if media is None:
         return QueryReply(406, "", b"", offered=offered)
     triples = []

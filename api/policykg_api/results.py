@@ -1,4 +1,4 @@
-"""Serialising query results with a row cap, and choosing a format by Accept.
+"""Serialising query results with a row cap, and the media types each result form offers.
 
 SELECT results are written here (JSON, XML, CSV, TSV) so that a capped result can say it
 was truncated; graphs (CONSTRUCT/DESCRIBE) are written by pyoxigraph."""
@@ -11,8 +11,6 @@ import json
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
-
-from policykg_api.negotiation import choose, parse_accept  # noqa: F401 - used by pool and sparql
 
 SELECT_TYPES = {
     "application/sparql-results+json": "json", "application/json": "json",

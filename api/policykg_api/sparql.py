@@ -9,8 +9,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from policykg_api.auth import write_denied
+from policykg_api.negotiation import parse_accept
 from policykg_api.pool import QueryRequest, QueryTimeout, WorkerDied
-from policykg_api.results import FORMAT_ALIASES, format_accept, parse_accept
+from policykg_api.results import FORMAT_ALIASES, format_accept
 from policykg_api.ui import query_page, service_description
 
 router = APIRouter()
