@@ -11,7 +11,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from policykg.resources import ontology_path
-from policykg.search import Hit, SearchIndex, normalise_lang
+from policykg.search import normalise_lang
 from policykg_api.vocabulary import PREF, PREFIXES
 
 router = APIRouter(tags=["Search"])
@@ -96,12 +96,6 @@ def parse_query(name: str, raw: str | None) -> str:
     return q
 
 
-def ranked(index: SearchIndex, q: str, types: list[str], lang: str | None) -> list[Hit]:
-    """Every matching entity, best first. With `lang`, only that language's labels count."""
-    return index.search(q, types, limit=max(len(index), 1),
-                        langs=None if lang is None else (lang,))
-
-
 def pref_labels(store: ox.Store, iri: str) -> dict[str, str | None]:
     out: dict[str, str | None] = {"zh": None, "en": None}
     for q in store.quads_for_pattern(ox.NamedNode(iri), ox.NamedNode(PREF), None, None):
@@ -130,15 +124,16 @@ def search(request: Request,
     wanted = parse_types(types or [])
     n = parse_int("limit", limit, 20, 1, 100)
     skip = parse_int("offset", offset, 0, 0, None)
-    hits = ranked(request.app.state.index, query, wanted, language)
+    total, hits = request.app.state.index.page(
+        query, wanted, None if language is None else (language,), skip, n)
     store = request.app.state.store.reader()
     results = []
-    for h in hits[skip:skip + n]:
+    for h in hits:
         labels = pref_labels(store, h.iri)
         results.append({"iri": h.iri, "label": h.label, "lang": h.lang, "match": h.match,
                         "types": list(h.types), "label_zh": labels["zh"],
                         "label_en": labels["en"]})
-    return {"query": query, "lang": language, "types": wanted, "total": len(hits),
+    return {"query": query, "lang": language, "types": wanted, "total": total,
             "limit": n, "offset": skip, "results": results}
 
 

@@ -8,6 +8,7 @@ labels before aliases; shorter labels first. This is the function the service ca
 
 from __future__ import annotations
 
+import heapq
 import re
 import unicodedata
 from collections import defaultdict
@@ -153,13 +154,20 @@ class SearchIndex:
         """Best match per entity, ranked. `types` filters by class IRI or local name;
         `langs` ('zh', 'en', 'pinyin'), when given, keeps only the matches of labels in
         those languages, so an entity is ranked by its best match among them."""
+        return self.page(query, types, langs, 0, limit)[1]
+
+    def page(self, query: str, types: Iterable[str] | None = None,
+             langs: Iterable[str] | None = None, offset: int = 0,
+             limit: int = 20) -> tuple[int, list[Hit]]:
+        """(number of entities matched, the hits from `offset` to `offset + limit`). Only
+        the hits returned are built: the rest are ranked as plain tuples."""
         query = query.strip()
         if not query:
-            return []
+            return 0, []
         wanted = {t if "://" in t else t.rsplit(":", 1)[-1] for t in (types or ())}
         languages = (None if langs is None else
                      frozenset((langs,) if isinstance(langs, str) else langs))
-        ranked: dict[int, tuple[tuple, Hit]] = {}
+        best: dict[int, tuple] = {}  # entity → (order…, rank, key)
         for rank, k in self._matches(query):
             if languages is not None and k.lang not in languages:
                 continue
@@ -167,11 +175,11 @@ class SearchIndex:
                                   for t in self._types[k.entity]):
                 continue
             order = (rank, not k.preferred, len(k.label), self._iris[k.entity], k.lang)
-            if k.entity not in ranked or order < ranked[k.entity][0]:
-                ranked[k.entity] = (order, Hit(self._iris[k.entity], k.label, k.lang,
-                                               RANKS[rank], k.preferred,
-                                               self._types[k.entity]))
-        return [h for _, h in sorted(ranked.values(), key=lambda x: x[0])][:limit]
+            if k.entity not in best or order < best[k.entity][0]:
+                best[k.entity] = (order, k)
+        top = heapq.nsmallest(offset + limit, best.values(), key=lambda x: x[0])[offset:]
+        return len(best), [Hit(self._iris[k.entity], k.label, k.lang, RANKS[order[0]],
+                               k.preferred, self._types[k.entity]) for order, k in top]
 
     def _matches(self, query: str) -> Iterable[tuple[int, _Key]]:
         if _CJK.search(query):
