@@ -145,7 +145,8 @@ def suggest(request: Request,
     with `prefix`, best first, one per entity."""
     typed = parse_query("prefix", prefix)
     n = parse_int("limit", limit, 10, 1, 50)
-    hits = request.app.state.index.search(typed, limit=max(len(request.app.state.index), 1))
+    # exact and prefix matches rank before any other, so the first n hits hold them all
+    hits = request.app.state.index.search(typed, limit=n)
     return {"prefix": typed,
             "suggestions": [{"label": h.label, "lang": h.lang, "iri": h.iri}
                             for h in hits if h.match in ("exact", "prefix")][:n]}
