@@ -29,10 +29,10 @@ def extract(norm: Normalised) -> Extraction:
                          abridged=head.abridged)
     out = Extraction(document=doc, source=norm.source, content_hash=norm.content_hash,
                      text=norm.text)
-    ctx = Context(text=text, seg=seg, orgs=build_org_index(tb, gz, province, {}), gz=gz,
-                  province=province, out=out)
-    programs.read_aliases(ctx)
-    ctx.orgs = build_org_index(tb, gz, province, ctx.aliases)
+    # aliases the text defines (以下简称) are names of bodies too: read them first
+    aliases = programs.read_aliases(norm.text)
+    ctx = Context(text=text, seg=seg, orgs=build_org_index(tb, gz, province, aliases), gz=gz,
+                  province=province, out=out, aliases=aliases)
 
     for m in ctx.orgs.find(norm.text, seg):
         ctx.org_mentions.append((m.start, m.end, m.payload))

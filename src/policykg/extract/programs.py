@@ -29,15 +29,17 @@ EXPLORES = re.compile(
     r"探索(?:推进|开展|实施)?(?P<enum>[^。；]{4,120}?)等(?:改革任务|改革事项|任务|改革)")
 
 
-def read_aliases(ctx: Context) -> None:
-    """(以下简称“X”): X stands for the name just before it."""
-    for m in ALIAS_RE.finditer(ctx.raw):
+def read_aliases(text: str) -> dict[str, str]:
+    """(以下简称“X”): X stands for the name just before it. Returns {short: full}."""
+    aliases: dict[str, str] = {}
+    for m in ALIAS_RE.finditer(text):
         short = m.group(1)
-        seg = ctx.raw[max(0, m.start() - 60):m.start()]
+        seg = text[max(0, m.start() - 60):m.start()]
         full = re.split(r"[，,。；;：:\n）)]", seg)[-1]
         full = re.sub(r"^\d{4}年\d{1,2}月(\d{1,2}日)?", "", full)
         if full and short != full:
-            ctx.aliases[short] = full
+            aliases[short] = full
+    return aliases
 
 
 def zones(ctx: Context) -> None:
