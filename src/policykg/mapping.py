@@ -181,10 +181,8 @@ class Mapper:
             if d.posted:
                 self.add(s, PKG.posted, date_literal(d.posted))
             for k in d.issuers:
-                ev = next((e for e in ex.orgs[k].evidence
-                           if any(e.start >= x.start and e.end <= x.end + 200
-                                  for x in d.evidence[:1])), None) if d.evidence else None
-                self.fact(s, PKG.issuedBy, self.iri("org", k), ev or _first(ex.orgs[k].evidence))
+                ev = _near(ex.orgs[k].evidence, d.evidence[0] if d.evidence else None)
+                self.fact(s, PKG.issuedBy, self.iri("org", k), ev)
             if d.stated_issuer_count is not None:
                 self.add(s, PKG.statedIssuerCount, Literal(d.stated_issuer_count))
             if d.publisher:
@@ -304,6 +302,16 @@ class Mapper:
                 self.add(s, PKG.deadline, date_literal(st.deadline))
             if st.amount is not None:
                 self.add(s, PKG.amount, Literal(st.amount, datatype=XSD.decimal))
+
+
+def _near(evs: list[Evidence], where: Evidence | None) -> Evidence | None:
+    """The mention read with the document (inside its title or within 200 characters after
+    it), else the body's first mention."""
+    if where is not None:
+        for e in evs:
+            if e.start >= where.start and e.end <= where.end + 200:
+                return e
+    return _first(evs)
 
 
 def _first(evs: list[Evidence]) -> Evidence | None:
