@@ -125,3 +125,33 @@ def test_a_numbered_table_is_a_list_keeping_its_gaps_and_stated_count():
     assert table.items[-1].text == "以地方立法形式建立推动改革创新的决策容错机制"
     text = ex.text
     assert all(text[i.evidence[0].start:i.evidence[0].end] == i.text for i in table.items)
+
+
+PAGE = """<html><head><meta charset="gbk"><title>某网站</title><script>var a=1;</script></head>
+<body><div class="nav">首页 &gt; 政策</div>
+<h1>国务院办公厅关于开展某某试点工作的通知</h1><p>国办函〔2020〕12号</p>
+<p>各省、自治区、直辖市人民政府：</p>
+<p>为贯彻落实《国务院关于投资体制改革的决定》，现就有关事项通知如下。</p>
+<p>一、总体要求</p><p>（一）指导思想。到2025年，基本建成体系。</p><p>（二）工作目标。总投资5亿元。</p>
+<p>二、保障措施</p><p>国务院办公厅</p><p>2020年3月5日</p>
+<div>扫一扫在手机打开当前页</div></body></html>"""
+
+
+def test_an_html_page_in_gbk_end_to_end(tmp_path):
+    from policykg.build import build_one
+    from policykg.validate import validate
+
+    page = tmp_path / "notice.html"
+    page.write_bytes(PAGE.encode("gbk"))
+    doc = build_one(page)
+    assert doc.error is None
+    ex = doc.extraction
+    d = ex.document
+    assert d.title == "国务院办公厅关于开展某某试点工作的通知" and d.genre == "通知"
+    assert d.number == "国办函〔2020〕12号" and d.issued.value == "2020-03-05"
+    assert [ex.orgs[k].zh for k in d.issuers] == ["国务院办公厅"]
+    assert [ex.orgs[k].zh for k in d.addressees] == ["各省、自治区、直辖市人民政府"]
+    assert [c.legal_basis for c in ex.citations] == [True]
+    assert {s.kind for s in ex.stated} == {"target", "amount"}
+    assert "某网站" not in ex.text and "首页" not in ex.text
+    assert validate(doc.graph).conforms

@@ -80,7 +80,8 @@ def _plausible(text: str) -> bool:
 
 _BLOCK = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table",
           "section", "article", "ul", "ol", "title", "dd", "dt", "blockquote"}
-_SKIP = {"script", "style", "noscript", "nav", "header", "footer", "iframe", "svg",
+# <head> holds the browser title (usually "title - site name"), not the document
+_SKIP = {"head", "script", "style", "noscript", "nav", "header", "footer", "iframe", "svg",
          "button", "select", "form", "template"}
 
 
@@ -126,7 +127,7 @@ _CHROME = [re.compile(p) for p in (
     r"^【?字体[：:]?", r"扫一扫在手机打开当前页", r"^微信公众号$", r"^政务微博$", r"^头条号$",
     r"^手机版", r"^电脑版$", r"^主办单位[：:]", r"^运行维护单位[：:]", r"^承办单位[：:]",
     r"网站标识码", r"ICP备", r"公网安备", r"^打印(本页)?$", r"^关闭(窗口)?$", r"^分享到",
-    r"^【?(打印|关闭|收藏)", r"^[×xX]$", r"^(大|中|小)$", r"^当前位置[：:]", r"^首页[>＞]",
+    r"^【?(打印|关闭|收藏)", r"^[×xX]$", r"^(大|中|小)$", r"^当前位置[：:]", r"^首页\s*[>＞»]",
     r"^(上一篇|下一篇)[：:]", r"^相关(链接|文件|阅读)$",
 )]
 _BULLET = re.compile(r"^[\s•·●▪◦\-–—*]+")

@@ -68,7 +68,10 @@ def _span_of(text: str, needle: str, start: int = 0) -> tuple[int, int] | None:
 def read_head(norm: Normalised) -> Head:
     text, meta = norm.text, norm.metadata
     lines = text.split("\n")
-    title = meta.get("标题") or lines[0].strip()
+    # The title: the portal's 标题 field, else the first line near the top that reads like
+    # one (ends with a genre word: …的通知), else the first line.
+    title = meta.get("标题") or next(
+        (x.strip() for x in lines[:8] if "关于" in x and genre_of(x.strip())), lines[0].strip())
     # A metadata line "标题：…" gives the title's span in the text.
     tspan = _span_of(text, title)
 
@@ -98,6 +101,14 @@ def read_head(norm: Normalised) -> Head:
             issued = date_from_match(d) if d else None
             ispan = _span_of(text, m.group(0))
 
+    if issued is None:
+        # the date under the signature: a line that is only a date, after the issuer's name
+        for i in range(len(lines) - 1, 0, -1):
+            d = re.fullmatch(r"(\d{4})年(\d{1,2})月(\d{1,2})日", lines[i].strip())
+            if d and lines[i - 1].strip() and lines[i - 1].strip() in title:
+                issued = date_from_match(DATE_RE.search(lines[i]))
+                ispan = _span_of(text, lines[i].strip(), sum(len(x) + 1 for x in lines[:i]))
+                break
     issuer_names = issuers_in_title(title)
     if meta.get("发文机关") and not issuer_names:
         issuer_names = [p for p in re.split(r"[\s、，,]+", meta["发文机关"]) if p]
