@@ -155,3 +155,13 @@ def test_an_html_page_in_gbk_end_to_end(tmp_path):
     assert {s.kind for s in ex.stated} == {"target", "amount"}
     assert "某网站" not in ex.text and "首页" not in ex.text
     assert validate(doc.graph).conforms
+
+
+def test_items_listed_under_grouped_sub_sections_form_one_list():
+    ex = _ex("state-council-innovation-measures-2018-12-23.txt")
+    (lst,) = [x for x in ex.lists if x.heading == "推广的改革举措（共23项）"]
+    assert lst.item_class == "ReformItem" and lst.stated_count == 23
+    assert len(lst.items) == 17  # 5 + 4 + 5 + 0 (军民深度融合方面6项 names none) + 3
+    assert lst.items[0].text == "知识产权民事、刑事、行政案件“三合一”审判"
+    assert lst.items[-1].text == "以地方立法形式建立推动改革创新的决策容错机制"
+    assert all(ex.text[i.evidence[0].start:i.evidence[0].end] == i.text for i in lst.items)

@@ -61,6 +61,7 @@ def extract(norm: Normalised) -> Extraction:
     programs.explores(ctx)
     programs.concerns(ctx)
     starts = sections.sections(ctx)
+    sections.grouped_items(ctx)
     sections.stated(ctx, starts)
     return out
 

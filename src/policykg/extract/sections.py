@@ -10,7 +10,8 @@ import re
 from bisect import bisect_right
 
 from policykg.extract.context import Context
-from policykg.extract.text import MONEY_RE, money, to_int
+from policykg.extract.lists import item_class
+from policykg.extract.text import MONEY_RE, NUM, money, to_int
 from policykg.records import DateValue, ItemRecord, ListRecord, StatedRecord
 
 _CN = "一二三四五六七八九十"
@@ -67,6 +68,45 @@ def sections(ctx: Context) -> list[tuple[int, tuple[str, int]]]:
             del last[deeper]
         starts.append((base, (lst.key, n)))
     return starts
+
+
+GROUPED = re.compile(rf"^(?P<noun>.+?)[（(]共(?P<n>{NUM})项[)）]$")
+
+
+def grouped_items(ctx: Context) -> None:
+    """'一、推广的改革举措（共23项）' whose sub-sections list items after a colon, split by
+    ；('（一）知识产权保护方面5项：A；B；…'): one list of all those items, with the stated
+    total beside what is listed."""
+    section_lists = [x for x in ctx.out.lists if x.item_class == "Section"]
+    for parent_list in section_lists:
+        for parent in parent_list.items:
+            g = GROUPED.match(parent.text)
+            if not g:
+                continue
+            cls = item_class(g.group("noun")) or "Measure"
+            lst = ListRecord(key=f"L{len(ctx.out.lists) + 1}", item_class=cls,
+                             heading=parent.text, defined_in=ctx.out.document.key,
+                             stated_count=to_int(g.group("n")), evidence=list(parent.evidence))
+            for child_list in section_lists:
+                for child in child_list.items:
+                    if child.within != (parent_list.key, parent.ordinal):
+                        continue
+                    start = child.evidence[0].start
+                    line_end = ctx.raw.find("\n", start)
+                    line = ctx.raw[start:line_end if line_end >= 0 else len(ctx.raw)]
+                    colon = re.search(r"[：:]", line)
+                    if not colon:
+                        continue
+                    pos = start + colon.end()
+                    for part in re.split(r"[；;]", line[colon.end():]):
+                        text = part.strip().rstrip("。")
+                        if text:
+                            s0 = pos + part.index(text)
+                            lst.items.append(ItemRecord(text=text, ordinal=None,
+                                                        evidence=[ctx.ev(s0, s0 + len(text))]))
+                        pos += len(part) + 1
+            if lst.items:
+                ctx.out.lists.append(lst)
 
 
 def _heading_line(line: str) -> tuple[int, re.Match[str]] | None:
