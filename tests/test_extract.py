@@ -159,7 +159,8 @@ def test_an_html_page_in_gbk_end_to_end(tmp_path):
 
 def test_items_listed_under_grouped_sub_sections_form_one_list():
     ex = _ex("state-council-innovation-measures-2018-12-23.txt")
-    (lst,) = [x for x in ex.lists if x.heading == "推广的改革举措（共23项）"]
+    (lst,) = [x for x in ex.lists if x.heading == "推广的改革举措（共23项）"
+              and x.item_class != "Section"]
     assert lst.item_class == "ReformItem" and lst.stated_count == 23
     assert len(lst.items) == 17  # 5 + 4 + 5 + 0 (军民深度融合方面6项 names none) + 3
     assert lst.items[0].text == "知识产权民事、刑事、行政案件“三合一”审判"
