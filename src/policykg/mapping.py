@@ -217,7 +217,7 @@ class Mapper:
     def organizations(self) -> None:
         for o in self.ex.orgs.values():
             s = self.iri("org", o.key)
-            self.add(s, RDF.type, PKG.Organization)
+            self.add(s, RDF.type, PKG.OrganizationGroup if o.group else PKG.Organization)
             en = English(o.en, o.en_method) if o.en else None
             self.labels(s, o.zh, en, alt_zh=o.aliases_zh, alt_en=o.aliases_en)
             self.evidence(s, o.evidence)

@@ -37,6 +37,7 @@ class OrgRecord:
     aliases_zh: set[str] = field(default_factory=set)
     aliases_en: set[str] = field(default_factory=set)
     evidence: list[Evidence] = field(default_factory=list)
+    group: bool = False  # a set of bodies addressed together (各省、自治区、直辖市人民政府)
 
 
 @dataclass

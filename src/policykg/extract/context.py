@@ -42,7 +42,7 @@ class Context:
             method = "official" if e.en_source == "official" else "curated"
             rec = OrgRecord(key=key, zh=e.zh, en=e.en, en_method=method,
                             aliases_zh={a for a in e.aliases_zh if not a.startswith("省")},
-                            aliases_en=set(e.aliases_en))
+                            aliases_en=set(e.aliases_en), group=e.kind == "collective")
             self.out.orgs[key] = rec
         if written and written != e.zh:
             rec.aliases_zh.add(written)
