@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import re
+from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from policykg.extract import extract
-from policykg.mapping import to_graph
-from policykg.normalise import NormaliseError, normalise
-from policykg.validate import validate
+from policykg.build import DocumentBuild, build_data
+from policykg.validate import ValidationReport, validate
 from policykg_api.auth import write_denied
 
 router = APIRouter()
@@ -19,9 +18,9 @@ MAX_DOCUMENT_BYTES = 20_000_000
 _NAME = re.compile(r"^[^/\\\x00]{1,200}$")
 
 
-def _build(data: bytes, name: str, base: str):
-    graph = to_graph(extract(normalise(data, name)), base)
-    return graph, validate(graph)
+def _build(data: bytes, name: str, base: str) -> tuple[DocumentBuild, ValidationReport | None]:
+    doc = build_data(data, Path(name), base)
+    return doc, (validate(doc.graph) if doc.graph is not None else None)
 
 
 @router.post("/ingest", summary="Add or replace one document (token required)")
@@ -39,11 +38,12 @@ async def ingest(request: Request, name: str) -> Response:
     if len(data) > MAX_DOCUMENT_BYTES:
         return PlainTextResponse(f"document over {MAX_DOCUMENT_BYTES} bytes\n", status_code=413)
     loop = asyncio.get_running_loop()
-    try:  # reading a document is CPU work: off the event loop
-        graph, report = await loop.run_in_executor(None, _build, data, name,
-                                                   request.app.state.settings.base)
-    except NormaliseError as e:
-        return PlainTextResponse(f"{e}\n", status_code=400)
+    # reading a document is CPU work: off the event loop
+    doc, report = await loop.run_in_executor(None, _build, data, name,
+                                             request.app.state.settings.base)
+    if doc.graph is None or report is None:
+        return PlainTextResponse(f"{doc.error}\n", status_code=400 if doc.unreadable else 500)
+    graph = doc.graph
     if not report.conforms:
         return JSONResponse(status_code=422, content={
             "error": f"{name}: {len(report.violations())} SHACL violations; nothing stored",

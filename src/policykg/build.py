@@ -24,6 +24,7 @@ class DocumentBuild:
     extraction: Extraction | None = None
     graph: Graph | None = None
     error: str | None = None
+    unreadable: bool = False  # the input, not the pipeline, is at fault (undecodable, …)
 
 
 @dataclass
@@ -54,9 +55,18 @@ def input_files(paths: Iterable[Path]) -> list[Path]:
 
 def build_one(path: Path, base: str = DEFAULT_BASE) -> DocumentBuild:
     try:
-        norm = normalise(path.read_bytes(), path.name)
-    except (NormaliseError, OSError) as e:
-        return DocumentBuild(path, error=str(e))
+        data = path.read_bytes()
+    except OSError as e:
+        return DocumentBuild(path, error=str(e), unreadable=True)
+    return build_data(data, path, base)
+
+
+def build_data(data: bytes, path: Path, base: str = DEFAULT_BASE) -> DocumentBuild:
+    """One document's bytes through normalise → extract → map (no validation)."""
+    try:
+        norm = normalise(data, path.name)
+    except NormaliseError as e:
+        return DocumentBuild(path, error=str(e), unreadable=True)
     try:
         ex = extract(norm)
         graph = to_graph(ex, base)

@@ -26,8 +26,6 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 err = Console(stderr=True, soft_wrap=True)  # messages are never cut into lines
 out = Console()
 
-_PARSE = {"ttl": "turtle", "nt": "nt", "nq": "nquads", "trig": "trig", "jsonld": "json-ld"}
-
 
 def _fail(msg: str, code: int = 2) -> None:
     err.print(f"[red]error:[/red] {msg}", highlight=False)
@@ -103,7 +101,7 @@ def _load(path: Path) -> Dataset:
         _fail(f"{path}: no such file")
     ds = Dataset()
     try:
-        ds.parse(path, format=_PARSE[_format_for(path, None)])
+        ds.parse(path, format=FORMATS[_format_for(path, None)])
     except Exception as e:  # rdflib raises many types for bad syntax
         _fail(f"{path}: cannot parse as RDF: {e}")
     return ds
@@ -298,11 +296,12 @@ def query(
             _fail(f"format {fmt!r} is not for SELECT/ASK; use one of {', '.join(fmts)}")
         sys.stdout.write(res.serialize(format=fmts[fmt]).decode("utf-8"))
     else:
-        from policykg.store import FORMATS
+        from policykg.store import FORMATS as GRAPH_FORMATS
 
-        if fmt not in FORMATS:
-            _fail(f"format {fmt!r} is not for graphs; use one of {', '.join(FORMATS)}")
-        sys.stdout.write((ox.serialize(list(res), format=FORMATS[fmt]) or b"").decode("utf-8"))
+        if fmt not in GRAPH_FORMATS:
+            _fail(f"format {fmt!r} is not for graphs; use one of {', '.join(GRAPH_FORMATS)}")
+        out_bytes = ox.serialize(list(res), format=GRAPH_FORMATS[fmt]) or b""
+        sys.stdout.write(out_bytes.decode("utf-8"))
 
 
 @app.command()
@@ -316,10 +315,10 @@ def export(
         = None,
 ) -> None:
     """Write the store (or one document's graph) as RDF."""
-    from policykg.store import FORMATS
+    from policykg.store import FORMATS as GRAPH_FORMATS
 
-    if fmt not in FORMATS:
-        _fail(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if fmt not in GRAPH_FORMATS:
+        _fail(f"unknown format {fmt!r}; choose one of {', '.join(GRAPH_FORMATS)}")
     data = _store(store).export(fmt, document)
     if out_file:
         out_file.write_bytes(data)
