@@ -9,7 +9,7 @@ from pathlib import Path
 
 from policykg.build import build_one, input_files
 from policykg.ids import DEFAULT_BASE
-from policykg.store import OxigraphStore
+from policykg.store import GraphStore
 from policykg.validate import validate
 
 
@@ -23,7 +23,7 @@ class IngestReport:
         return len(self.outcomes.get(outcome, []))
 
 
-def ingest(paths: Iterable[Path], store: OxigraphStore, base: str = DEFAULT_BASE,
+def ingest(paths: Iterable[Path], store: GraphStore, base: str = DEFAULT_BASE,
            on_file: Callable[[Path], None] | None = None) -> IngestReport:
     report = IngestReport()
     for path in input_files(paths):
