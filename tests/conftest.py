@@ -23,6 +23,7 @@ def load_gold(name: str) -> dict:
 
 # --- a real server: `policykg serve` in its own process, on 127.0.0.1 ---------------------
 
+import contextlib  # noqa: E402
 import os  # noqa: E402
 import socket  # noqa: E402
 import subprocess  # noqa: E402
@@ -31,13 +32,15 @@ import time  # noqa: E402
 import urllib.request  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 
+from virtuoso import Virtuoso, start_virtuoso, stop_virtuoso  # noqa: E402
+
 TOKEN = "test-token-7d1f"
 
 
 @dataclass
 class Server:
     url: str
-    store: Path
+    store: Path | Virtuoso
     proc: subprocess.Popen
 
 
@@ -47,18 +50,26 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(store: Path, *args: str, env: dict | None = None) -> Server:
+def start_server(store: Path | Virtuoso, *args: str, env: dict | None = None) -> Server:
+    """`policykg serve` on an embedded store folder, or on a running Virtuoso."""
     port = _free_port()
-    log = open(store.parent / f"server-{port}.log", "w")
+    if isinstance(store, Virtuoso):
+        store_args = ["--store", store.store, *store.args]
+        env = {**store.env, **(env or {})}
+        logdir = store.folder
+    else:
+        store_args = ["--store", str(store)]
+        logdir = store.parent
+    log_path = logdir / f"server-{port}.log"
+    log = open(log_path, "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "policykg", "serve", "--store", str(store), "--port", str(port),
-         *args], stdout=log, stderr=subprocess.STDOUT,
-        env={**os.environ, **(env or {})})
+        [sys.executable, "-m", "policykg", "serve", *store_args, "--port", str(port), *args],
+        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            log_text = (store.parent / f"server-{port}.log").read_text()
+            log_text = log_path.read_text()
             raise RuntimeError(f"server exited: {log_text}")
         try:
             with urllib.request.urlopen(url + "/health", timeout=2) as r:
@@ -78,11 +89,51 @@ def stop_server(server: Server) -> None:
         server.proc.kill()
 
 
+BACKENDS = ["embedded", "virtuoso"]
+
+
+@contextlib.contextmanager
+def backend_store(backend: str, folder: Path):
+    """An empty store of the given backend: a folder for the embedded store, or a Virtuoso
+    of its own (started here, stopped after)."""
+    if backend == "embedded":
+        yield folder / "store"
+        return
+    v = start_virtuoso(folder / "virtuoso")
+    try:
+        yield v
+    finally:
+        stop_virtuoso(v)
+
+
 @pytest.fixture(scope="session")
-def server(tmp_path_factory) -> Server:
+def virtuoso(tmp_path_factory):
+    """One Virtuoso for the store-interface tests (each test clears it first)."""
+    v = start_virtuoso(tmp_path_factory.mktemp("virtuoso-store"))
+    yield v
+    stop_virtuoso(v)
+
+
+def open_backend(backend: str, folder: Path, virtuoso: Virtuoso | None):
+    """An empty store object of the given backend (the remote one cleared of documents)."""
+    from policykg.remote_config import remote_config
+    from policykg.remote_store import RemoteStore
+    from policykg.store import OxigraphStore
+
+    if backend == "embedded":
+        return OxigraphStore(folder / "store")
+    assert virtuoso is not None
+    store = RemoteStore(remote_config(virtuoso.store, virtuoso.args[1], env=virtuoso.env))
+    for d in store.documents():
+        store.remove_document(d.graph)
+    return store
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def server(request, tmp_path_factory) -> Server:
     """The bundled corpus served read-only-by-default, with a token for update tests,
-    a 5 s query deadline and a 50-row cap."""
-    store = tmp_path_factory.mktemp("served") / "store"
-    s = start_server(store, "--token", TOKEN, "--query-timeout", "5", "--max-rows", "50")
-    yield s
-    stop_server(s)
+    a 5 s query deadline and a 50-row cap — on each store backend in turn."""
+    with backend_store(request.param, tmp_path_factory.mktemp("served")) as store:
+        s = start_server(store, "--token", TOKEN, "--query-timeout", "5", "--max-rows", "50")
+        yield s
+        stop_server(s)

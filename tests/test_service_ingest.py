@@ -3,27 +3,32 @@ no second writer on a served store."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
 import httpx
 import pytest
-from conftest import CORPUS, TOKEN, start_server, stop_server
+from conftest import BACKENDS, CORPUS, TOKEN, backend_store, start_server, stop_server
+from virtuoso import Virtuoso
 
 SICHUAN = CORPUS / "sichuan-reply-03906-2025-10-09.txt"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
-@pytest.fixture(scope="module")
-def fresh(tmp_path_factory):
-    store = tmp_path_factory.mktemp("ingest") / "store"
-    # an empty store would get the bundled corpus: seed it with one other document first
-    subprocess.run([sys.executable, "-m", "policykg", "ingest", "--store", str(store),
-                    str(CORPUS / "central-no1-document-2025-01-01.txt")], check=True,
-                   capture_output=True, timeout=300)
-    s = start_server(store, "--token", TOKEN)
-    yield s
-    stop_server(s)
+@pytest.fixture(scope="module", params=BACKENDS)
+def fresh(request, tmp_path_factory):
+    with backend_store(request.param, tmp_path_factory.mktemp("ingest")) as store:
+        # an empty store would get the bundled corpus: seed it with one other document first
+        remote = isinstance(store, Virtuoso)
+        where = ["--store", store.store, *store.args] if remote else ["--store", str(store)]
+        subprocess.run([sys.executable, "-m", "policykg", "ingest", *where,
+                        str(CORPUS / "central-no1-document-2025-01-01.txt")], check=True,
+                       capture_output=True, timeout=300,
+                       env={**os.environ, **(store.env if remote else {})})
+        s = start_server(store, "--token", TOKEN)
+        yield s
+        stop_server(s)
 
 
 def _post(server, data: bytes, headers=None, name="doc.txt"):
@@ -68,6 +73,17 @@ def test_bad_name_is_refused(fresh):
 
 
 def test_cli_ingest_refuses_a_store_being_served(fresh):
+    if isinstance(fresh.store, Virtuoso):
+        # a SPARQL server takes other writers: the CLI writes, the server reads it at once
+        other = CORPUS / "zero-waste-city-pilot-plan-2018-12-29.txt"
+        r = subprocess.run([sys.executable, "-m", "policykg", "ingest", "--store",
+                            fresh.store.store, *fresh.store.args, str(other)],
+                           capture_output=True, text=True, timeout=300,
+                           env={**os.environ, **fresh.store.env})
+        assert r.returncode == 0, r.stderr
+        docs = httpx.get(fresh.url + "/documents").json()
+        assert any(d["source"].endswith(other.name) for d in docs), docs
+        return
     r = subprocess.run([sys.executable, "-m", "policykg", "ingest", "--store",
                         str(fresh.store), str(SICHUAN)], capture_output=True, text=True,
                        timeout=300)

@@ -12,6 +12,7 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
+from pathlib import Path
 
 import httpx
 import psutil
@@ -176,14 +177,26 @@ def _term_query() -> str:
       BIND('say "hi", then 再见' AS ?plain) BIND("四川省"@zh AS ?lang) BIND(42 AS ?int) }"""
 
 
+def _terms(server) -> str:
+    """The term query for this server's backend. Virtuoso 7.2 has no BNODE() ("Built-in
+    function is not implemented"): there, ?bn is a string and the blank-node checks are for
+    the embedded store only."""
+    q = _term_query()
+    return q if embedded(server) else q.replace("BNODE()", "'b'")
+
+
+def embedded(server) -> bool:
+    return isinstance(server.store, Path)
+
+
 def test_terms_in_json_results(server):
-    r = sparql_get(server, _term_query(), "application/sparql-results+json")
+    r = sparql_get(server, _terms(server), "application/sparql-results+json")
     assert r.status_code == 200, r.text
     doc = r.json()
     assert doc["head"]["vars"] == ["iri", "bn", "plain", "lang", "int", "u"]
     (b,) = doc["results"]["bindings"]
     assert b["iri"] == {"type": "uri", "value": "https://w3id.org/policykg/id/x"}
-    assert b["bn"]["type"] == "bnode" and b["bn"]["value"]
+    assert not embedded(server) or (b["bn"]["type"] == "bnode" and b["bn"]["value"])
     assert b["plain"] == {"type": "literal", "value": 'say "hi", then 再见'}
     assert b["lang"] == {"type": "literal", "value": "四川省", "xml:lang": "zh"}
     assert b["int"] == {"type": "literal", "value": "42", "datatype": XSD_INTEGER}
@@ -191,14 +204,14 @@ def test_terms_in_json_results(server):
 
 
 def test_terms_in_xml_results(server):
-    r = sparql_get(server, _term_query(), "application/sparql-results+xml")
+    r = sparql_get(server, _terms(server), "application/sparql-results+xml")
     assert r.status_code == 200, r.text
     root = ET.fromstring(r.content)
     (res,) = list(root.iter(SRX + "result"))
     b = {e.get("name"): next(iter(e)) for e in res.findall(SRX + "binding")}
     assert set(b) == {"iri", "bn", "plain", "lang", "int"}
     assert b["iri"].tag == SRX + "uri" and b["iri"].text == "https://w3id.org/policykg/id/x"
-    assert b["bn"].tag == SRX + "bnode" and b["bn"].text
+    assert not embedded(server) or (b["bn"].tag == SRX + "bnode" and b["bn"].text)
     assert b["plain"].tag == SRX + "literal" and b["plain"].text == 'say "hi", then 再见'
     assert b["lang"].get("{http://www.w3.org/XML/1998/namespace}lang") == "zh"
     assert b["lang"].text == "四川省"
@@ -208,7 +221,7 @@ def test_terms_in_xml_results(server):
 def test_terms_in_csv_results(server):
     """SPARQL 1.1 CSV/TSV results §2.3.1: IRIs and literals as their text; blank nodes in
     the `_:label` form; unbound as an empty field."""
-    r = sparql_get(server, _term_query(), "text/csv")
+    r = sparql_get(server, _terms(server), "text/csv")
     assert r.status_code == 200, r.text
     assert r.content.endswith(b"\r\n")
     table = list(csv.reader(io.StringIO(r.content.decode("utf-8"), newline="")))
@@ -217,18 +230,19 @@ def test_terms_in_csv_results(server):
     iri, bn, plain, lang, integer, u = row
     assert (iri, plain, lang, integer, u) == (
         "https://w3id.org/policykg/id/x", 'say "hi", then 再见', "四川省", "42", "")
-    assert bn.startswith("_:"), f"a blank node in CSV must be written _:label, got {bn!r}"
+    assert not embedded(server) or bn.startswith("_:"), \
+        f"a blank node in CSV must be written _:label, got {bn!r}"
 
 
 def test_terms_in_tsv_results(server):
-    r = sparql_get(server, _term_query(), "text/tab-separated-values")
+    r = sparql_get(server, _terms(server), "text/tab-separated-values")
     assert r.status_code == 200, r.text
     lines = r.content.decode("utf-8").split("\n")
     assert lines[0] == "?iri\t?bn\t?plain\t?lang\t?int\t?u"
     assert lines[2:] == [""]
     iri, bn, plain, lang, integer, u = lines[1].split("\t")
     assert from_n3(iri) == URIRef("https://w3id.org/policykg/id/x")
-    assert bn.startswith("_:")
+    assert not embedded(server) or bn.startswith("_:")
     assert from_n3(plain) == Literal('say "hi", then 再见')
     assert from_n3(lang) == Literal("四川省", lang="zh")
     assert from_n3(integer) == Literal(42)
@@ -568,8 +582,10 @@ def test_named_graph_uri_limits_graph_patterns(server):
     assert [b["g"]["value"] for b in r.json()["results"]["bindings"]] == [g]
     assert json_count(server, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
                       **{"named-graph-uri": g}) == n
-    # without it, every document graph is a named graph
-    assert json_count(server, "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g {} }") \
+    # without it, every document graph is a named graph (GRAPH ?g {} lists none on
+    # Virtuoso 7.2, so the pattern is not empty)
+    assert json_count(server, "SELECT (COUNT(DISTINCT ?g) AS ?n) "
+                              "WHERE { GRAPH ?g { ?s ?p ?o } }") \
         == len(graph_counts(server))
 
 
@@ -667,7 +683,8 @@ def test_deadline_stops_the_query_frees_the_cpu_and_others_are_answered(server):
     th.start()
     time.sleep(1.0)
     busy_pid, busy_load = _busy_child(proc)
-    assert busy_pid is not None and busy_load > 0.5, \
+    # on a remote store the query runs in the SPARQL server, not in our workers
+    assert not embedded(server) or (busy_pid is not None and busy_load > 0.5), \
         f"no server child process was running the expensive query (load {busy_load:.2f})"
 
     # While it runs, a cheap query on another connection is answered quickly.
@@ -690,7 +707,7 @@ def test_deadline_stops_the_query_frees_the_cpu_and_others_are_answered(server):
     assert r.headers.get("Retry-After")
 
     # The process that ran it is gone, and nothing in the server keeps the CPU busy.
-    assert not psutil.pid_exists(busy_pid) or \
+    assert busy_pid is None or not psutil.pid_exists(busy_pid) or \
         psutil.Process(busy_pid).status() == psutil.STATUS_ZOMBIE, \
         f"worker {busy_pid} still exists after the deadline"
     loads = []

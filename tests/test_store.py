@@ -1,5 +1,6 @@
-"""The embedded store and ingest: one named graph per document, all or nothing, unchanged
-documents skipped, changed ones replaced, invalid ones refused."""
+"""The store interface and ingest, on both backends (embedded Oxigraph and a real Virtuoso):
+one named graph per document, all or nothing, unchanged documents skipped, changed ones
+replaced, invalid ones refused."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import CORPUS
+from conftest import BACKENDS, CORPUS, open_backend
 from rdflib import RDF, Graph, Literal, URIRef
 
 from policykg.build import build_one
@@ -19,8 +20,14 @@ from policykg.vocab import PKG
 SICHUAN = CORPUS / "sichuan-reply-03906-2025-10-09.txt"
 
 
+@pytest.fixture(params=BACKENDS)
+def store(request, tmp_path):
+    v = request.getfixturevalue("virtuoso") if request.param == "virtuoso" else None
+    return open_backend(request.param, tmp_path, v)
+
+
 @pytest.fixture
-def store(tmp_path) -> OxigraphStore:
+def embedded_store(tmp_path) -> OxigraphStore:
     return OxigraphStore(tmp_path / "store")
 
 
@@ -79,21 +86,22 @@ def test_put_document_is_one_transaction(store):
     assert len(store) == len(g)
 
 
-def test_export_round_trips(store):
+def test_export_round_trips(store, tmp_path):
     ingest([SICHUAN], store)
     ttl = Graph().parse(data=store.export("ttl").decode(), format="turtle")
     nt = Graph().parse(data=store.export("nt").decode(), format="nt")
     assert len(ttl) == len(nt) > 1000
     assert set(ttl) == set(nt)
     if shutil.which("rapper"):
-        path = store.path.parent / "x.ttl"
+        path = tmp_path / "x.ttl"
         path.write_bytes(store.export("ttl"))
         out = subprocess.run(["rapper", "-i", "turtle", "-c", str(path)], capture_output=True,
                              text=True)
         assert out.returncode == 0 and f"returned {len(nt)} triples" in out.stderr
 
 
-def test_a_second_writer_gets_a_clear_error(store):
+def test_a_second_writer_gets_a_clear_error(embedded_store):
+    store = embedded_store
     held = store.writer()
     held.__enter__()
     try:
@@ -111,3 +119,207 @@ def test_ingest_cli_reports_and_a_bad_path_fails(tmp_path):
     r = subprocess.run([*cmd, str(tmp_path / "missing.txt")], capture_output=True, text=True,
                        timeout=300)
     assert r.returncode == 2 and "no such file" in r.stderr
+
+
+# --- both backends alike -----------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def corpus_nq(tmp_path_factory):
+    """The corpus ingested into an embedded store, exported as N-Quads: the reference."""
+    folder = tmp_path_factory.mktemp("reference")
+    ref = OxigraphStore(folder / "store")
+    ingest([CORPUS], ref)
+    path = folder / "corpus.nq"
+    path.write_bytes(ref.export("nq"))
+    return path
+
+
+def test_bulk_load_gives_the_same_store_as_ingest(store, corpus_nq):
+    seen: list[int] = []
+    r = store.bulk_load(corpus_nq, on_progress=seen.append)
+    assert r.graphs == 5 and r.triples == len(store) > 10000 and r.outside_graphs == 0
+    assert sum(seen) == corpus_nq.stat().st_size  # progress counts every byte read
+    assert store.export("nq") == corpus_nq.read_bytes()
+    # loading again (a store that is not empty) replaces each graph: nothing doubles
+    store.bulk_load(corpus_nq)
+    assert store.export("nq") == corpus_nq.read_bytes()
+    assert [d.graph for d in store.documents()] == sorted(d.graph for d in store.documents())
+
+
+def test_bulk_load_refuses_other_formats(store, tmp_path):
+    f = tmp_path / "x.ttl"
+    f.write_text("<urn:a> <urn:b> <urn:c> .\n")
+    with pytest.raises(StoreError, match="N-Quads"):
+        store.bulk_load(f)
+
+
+def test_literals_round_trip(store):
+    """Chinese text with line breaks, language tags, xsd:gYearMonth and xsd:decimal amounts
+    come back as they went in (integer subtypes as xsd:integer, as Oxigraph keeps them)."""
+    from rdflib.namespace import XSD
+
+    gid = URIRef("https://w3id.org/policykg/graph/test-literals")
+    g = Graph(identifier=gid)
+    s = URIRef("https://w3id.org/policykg/id/x/1")
+    g.add((gid, RDF.type, PKG.DocumentGraph))
+    g.add((gid, PKG.contentHash, Literal("sha256:0")))
+    g.add((gid, PKG.describes, s))
+    values = [Literal("\n发布日期：2019年01月08日\n", lang="zh"),
+              Literal("Shifang City", lang="en"),
+              Literal("2020-07", datatype=XSD.gYearMonth),
+              Literal("500000000", datatype=XSD.decimal),
+              Literal("1025.2", datatype=XSD.decimal), Literal('say "hi"\t再见'),
+              Literal("2025-10-09T17:38:00", datatype=XSD.dateTime)]
+    for i, v in enumerate(values):
+        g.add((s, URIRef(f"urn:x-test:p{i}"), v))
+    g.add((s, URIRef("urn:x-test:pos"), Literal(105, datatype=XSD.nonNegativeInteger)))
+    assert store.put_document(g) == "added"
+    import pyoxigraph as ox
+
+    back = {q.predicate.value: q.object for q in store.reader().quads_for_pattern(
+        ox.NamedNode(str(s)), None, None, ox.NamedNode(str(gid)))}
+    for i, v in enumerate(values):
+        o = back[f"urn:x-test:p{i}"]
+        assert o.value == str(v)
+        assert (o.language or None) == v.language
+        if v.datatype:
+            assert o.datatype.value == str(v.datatype)
+    assert back["urn:x-test:pos"].datatype.value == str(XSD.integer)
+    assert store.put_document(g) == "unchanged"
+    assert store.remove_document(str(gid)) and store.documents() == []
+
+
+SAME_ANSWERS = [
+    "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c",
+    "SELECT ?s ?l WHERE { ?s a pkg:County ; skos:prefLabel ?l }",
+    "SELECT ?d ?date WHERE { ?d a pkg:PolicyDocument ; pkg:issued ?date } ORDER BY ?date ?d",
+    "SELECT (SUM(?a) AS ?total) WHERE { ?e pkg:amount ?a }",
+    "SELECT ?s ?l WHERE { ?s skos:prefLabel ?l FILTER(CONTAINS(STR(?l), '城乡融合')) }",
+    "SELECT ?prov (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c pkg:explores ?i ; pkg:within ?prov } "
+    "GROUP BY ?prov",
+    "SELECT ?a ?b WHERE { ?a pkg:cites ?b . ?b pkg:issuedBy ?o }",
+    "ASK { ?s skos:prefLabel '什邡市'@zh }",
+    "CONSTRUCT { ?s ?p ?o } WHERE { ?s a pkg:PilotProgram ; ?p ?o }",
+    "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
+]
+PREFIXES = ("PREFIX pkg: <https://w3id.org/policykg/ontology#> "
+            "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> ")
+
+
+def _answer(store, q: str):
+    import pyoxigraph as ox
+
+    res = store.query(PREFIXES + q, use_default_graph_as_union=True)
+    if isinstance(res, ox.QueryBoolean):
+        return bool(res)
+    if isinstance(res, ox.QuerySolutions):
+        names = [v.value for v in res.variables]
+        rows = [tuple(str(r[n]) if r[n] is not None else None for n in names) for r in res]
+        return rows if "ORDER BY" in q else sorted(rows, key=repr)
+    return sorted(str(t) for t in res)
+
+
+def test_the_same_queries_give_the_same_answers_on_both(virtuoso, tmp_path, corpus_nq):
+    embedded = open_backend("embedded", tmp_path, None)
+    remote = open_backend("virtuoso", tmp_path, virtuoso)
+    ingest([CORPUS], embedded)
+    ingest([CORPUS], remote)
+    for q in SAME_ANSWERS:
+        a, b = _answer(embedded, q), _answer(remote, q)
+        assert a == b, q
+        assert a not in ([], False), f"the comparison must compare something: {q}"
+    assert embedded.stats() == remote.stats()
+    assert embedded.documents() == remote.documents()
+
+
+def test_a_reader_never_sees_half_a_document(store):
+    """While one document is replaced over and over by versions of different sizes (sent in
+    several batches on the remote store), a reader counting its triples only ever sees a
+    whole version."""
+    import dataclasses
+    import threading
+
+    from policykg.remote_store import RemoteStore
+
+    if isinstance(store, RemoteStore):  # small batches: every version takes several requests
+        store = RemoteStore(dataclasses.replace(store.config, batch_triples=300))
+    g1 = build_one(SICHUAN).graph
+    text = SICHUAN.read_text(encoding="utf-8")
+    g2 = build_one(SICHUAN).graph
+    g2.remove((None, None, None))
+    for t in build_one(CORPUS / "state-council-reply-sichuan-2004-10-15.txt").graph:
+        g2.add(t)  # a different, smaller content under the same graph name
+    g2 = _renamed(g2, g1.identifier, text)
+    sizes = {len(g1), len(g2)}
+    assert len(sizes) == 2
+    store.put_document(g1)
+    gid = str(g1.identifier)
+    q = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{gid}> {{ ?s ?p ?o }} }}"
+    seen: list[int] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        while not stop.is_set():
+            seen.append(int(next(iter(store.query(q)))["n"].value))
+
+    t = threading.Thread(target=read)
+    t.start()
+    try:
+        for i in range(6):
+            assert store.put_document(g2 if i % 2 == 0 else g1) == "replaced"
+    finally:
+        stop.set()
+        t.join()
+    assert len(seen) > 5
+    assert set(seen) <= sizes, f"a reader saw a partial document: {sorted(set(seen) - sizes)}"
+
+
+def _renamed(g: Graph, gid, marker: str) -> Graph:
+    """`g`'s triples under the graph name `gid`, described as that document graph, with a
+    content hash of its own."""
+    import hashlib
+
+    out = Graph(identifier=gid)
+    for s, p, o in g:
+        if p in (PKG.contentHash, PKG.describes) or (p == RDF.type and o == PKG.DocumentGraph):
+            continue
+        out.add((s, p, o))
+    out.add((gid, RDF.type, PKG.DocumentGraph))
+    out.add((gid, PKG.describes, URIRef(str(gid) + "/doc")))
+    digest = hashlib.sha256(str(len(out)).encode() + marker[:10].encode()).hexdigest()
+    out.add((gid, PKG.contentHash, Literal("sha256:" + digest)))
+    return out
+
+
+def test_remote_credentials_are_checked_and_never_shown(virtuoso, tmp_path):
+    from policykg.remote_config import StoreConfigError, remote_config
+    from policykg.remote_store import RemoteStore
+
+    open_backend("virtuoso", tmp_path, virtuoso)  # cleared: the put below must write
+
+    cfg = remote_config(virtuoso.store, virtuoso.args[1],
+                        env={"POLICYKG_STORE_USER": "dba", "POLICYKG_STORE_PASSWORD": "wrong"})
+    assert "wrong" not in repr(cfg)
+    with pytest.raises(StoreError, match="refused the credentials") as e:
+        RemoteStore(cfg).put_document(build_one(SICHUAN).graph)
+    assert "wrong" not in str(e.value)
+    assert open_backend("virtuoso", tmp_path, virtuoso).documents() == []  # nothing written
+    with pytest.raises(StoreConfigError, match="not in the URL"):
+        remote_config(f"sparql+http://dba:dba@127.0.0.1:{virtuoso.http_port}/sparql", env={})
+    with pytest.raises(StoreConfigError, match="sparql\\+http"):
+        remote_config("http://127.0.0.1/sparql", env={})
+
+
+def test_remote_cli_bulk_load_states_its_throughput(virtuoso, corpus_nq, tmp_path):
+    import os
+
+    open_backend("virtuoso", tmp_path, virtuoso)  # cleared
+    r = subprocess.run([sys.executable, "-m", "policykg", "ingest", "--store", virtuoso.store,
+                        *virtuoso.args, str(corpus_nq)], capture_output=True, text=True,
+                       timeout=600, env={**os.environ, **virtuoso.env})
+    assert r.returncode == 0, r.stderr
+    assert "in 5 graphs" in r.stderr and "triples/s" in r.stderr
+    out = subprocess.run([sys.executable, "-m", "policykg", "export", "--store", virtuoso.store,
+                          "--format", "nq"], capture_output=True, timeout=600,
+                         env={**os.environ, **virtuoso.env})
+    assert out.returncode == 0 and out.stdout == corpus_nq.read_bytes()

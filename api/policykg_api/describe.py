@@ -2,7 +2,8 @@
 of what it links to and its evidence (`describe`), the links to it, and the plain JSON view
 of it all (`entity_json`) that /data/….json gives and the HTML page is rendered from.
 
-The entity is bound through `substitutions`: no user text is ever pasted into a query."""
+No user text is ever pasted into a query: the entity is looked up with quads_for_pattern,
+or written into a VALUES clause as a term serialised by pyoxigraph from a checked IRI."""
 
 from __future__ import annotations
 
@@ -45,6 +46,7 @@ _SOURCE = (PREF, DCT + "title")
 
 INCOMING = _SPARQL_PREFIXES + """
 SELECT ?s ?x ?p (SAMPLE(?zh0) AS ?zh) (SAMPLE(?en0) AS ?en) WHERE {
+  VALUES ?s { $ENTITY }
   ?x ?p ?s .
   OPTIONAL { ?x skos:prefLabel ?zh0 FILTER(langMatches(lang(?zh0), "zh")) }
   OPTIONAL { ?x skos:prefLabel ?en0 FILTER(langMatches(lang(?en0), "en")) }
@@ -58,9 +60,11 @@ def exists(store: ox.Store, iri: str) -> bool:
             next(iter(store.quads_for_pattern(None, None, node, None)), None) is not None)
 
 
-def _bound(iri: str) -> dict:
-    return {"use_default_graph_as_union": True,
-            "substitutions": {ox.Variable("s"): ox.NamedNode(iri)}}
+def incoming_query(iri: str) -> str:
+    """INCOMING for one entity. The VALUES clause sits inside the pattern (a remote server
+    applies a trailing one after LIMIT); the term is pyoxigraph's serialisation of a
+    NamedNode, which refuses anything that is not an IRI."""
+    return INCOMING.replace("$ENTITY", str(ox.NamedNode(iri)))
 
 
 def _triples(store: ox.Store, s: object, p: object = None) -> list[ox.Triple]:
@@ -144,7 +148,7 @@ def entity_json(store: ox.Store, iri: str, triples: list[ox.Triple]) -> dict:
         "label_method": g.value(iri, METHOD),
     }
     out["outgoing"] = _outgoing(g, iri)
-    rows = list(store.query(INCOMING, **_bound(iri)))
+    rows = list(store.query(incoming_query(iri), use_default_graph_as_union=True))
     out["incoming"] = [{"property": r["p"].value, "property_label": term_label(r["p"].value)[1],
                         "iri": r["x"].value,
                         "label_zh": r["zh"].value if r["zh"] else None,

@@ -160,8 +160,8 @@ class RemoteStore(GraphStore):
     def _post(self, sparql: str, params: dict[str, list[str]], accept: str) -> bytes:
         r = self._send("POST", self.config.query_endpoint,
                        data={"query": sparql, **params}, headers={"Accept": accept})
-        if r.status_code == 400:
-            raise SyntaxError(f"the SPARQL server refused the query: {_brief(r.text)}")
+        if r.status_code == 400:  # our parser accepted it: the server's dialect did not
+            raise ValueError(f"the SPARQL server refused the query: {_brief(r.text)}")
         if r.status_code != 200:
             raise StoreError(f"{self.location}: query failed (HTTP {r.status_code}): "
                              f"{_brief(r.text)}")
@@ -177,12 +177,11 @@ class RemoteStore(GraphStore):
         """Like pyoxigraph's Store.query: QuerySolutions, QueryBoolean or an iterator of
         triples. The query is parsed here first, by the same parser as the embedded store, so
         a malformed query fails the same way on both."""
-        probe = self._syntax.query(sparql)  # raises SyntaxError; an empty store: no work
         if substitutions:
-            # bound variables as a trailing VALUES clause, terms written by pyoxigraph
-            names = " ".join(str(v) for v in substitutions)
-            values = " ".join(_term(t) for t in substitutions.values())
-            sparql = f"{sparql}\nVALUES ({names}) {{ ({values}) }}"
+            # a trailing VALUES clause would not do: servers differ on where they apply it
+            raise TypeError("substitutions are not supported on a remote store; put a VALUES "
+                            "clause inside the pattern")
+        probe = self._syntax.query(sparql)  # raises SyntaxError; an empty store: no work
         params = self._dataset(use_default_graph_as_union, default_graph, named_graphs)
         if isinstance(probe, ox.QuerySolutions | ox.QueryBoolean):
             return self._select(sparql, params)
