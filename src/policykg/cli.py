@@ -203,6 +203,7 @@ def _store_spec(store: str | None, update: str | None = None, gsp: str | None = 
 
     from policykg.remote_config import StoreConfigError, is_remote, remote_config
 
+    store = store or os.environ.get("POLICYKG_STORE") or None
     conf_file = config or (Path(os.environ["POLICYKG_STORE_CONFIG"])
                            if os.environ.get("POLICYKG_STORE_CONFIG") else None)
     if is_remote(store) or (store is None and conf_file is not None):
