@@ -159,3 +159,39 @@ def test_langs_keeps_only_the_matches_in_those_languages():
     assert _ids(index.search("城乡", types=["ReformItem"], langs=["zh"])) == ["a", "b", "c"]
     assert index.search("城乡", types=["Organization"], langs=["zh"]) == []
     assert index.search("shifang", langs="pinyin") == pinyin  # one language as a string
+
+
+# --- kept current in place ---------------------------------------------------------------------
+
+def _entry(zh: str, en: str, t: str = "https://w3id.org/policykg/ontology#County"):
+    return ((t,), [(zh, "zh", True), (en, "en", True)])
+
+
+def test_update_replaces_an_entry_and_drops_gone_ones():
+    index = SearchIndex()
+    index.add("urn:x:a", *_entry("什邡市", "Shifang City"))
+    index.add("urn:x:b", *_entry("广汉市", "Guanghan City"))
+    assert [h.iri for h in index.search("什邡")] == ["urn:x:a"]
+    index.update({"urn:x:a": _entry("什邡县", "Shifang County")}, gone=["urn:x:b"])
+    assert index.search("什邡市") == []
+    assert [h.label for h in index.search("shifang county")] == ["Shifang County"]
+    assert index.search("Guanghan") == [] and index.search("广汉") == []
+    assert len(index) == 1
+    assert index.pref_labels("urn:x:a") == {"zh": "什邡县", "en": "Shifang County"}
+    assert index.pref_labels("urn:x:b") == {"zh": None, "en": None}
+
+
+def test_many_updates_compact_and_answer_as_a_fresh_index():
+    index = SearchIndex()
+    for round_ in range(3):
+        entries = {f"urn:x:{i}": _entry(f"试验区{i}号{round_}", f"Zone {i} r{round_}")
+                   for i in range(800)}
+        index.update(entries)
+    assert len(index) == 800
+    assert len(index._retired) <= max(1000, len(index))  # compacted, not growing for ever
+    fresh = SearchIndex()
+    for iri, (types, labels) in sorted(entries.items()):
+        fresh.add(iri, types, labels)
+    for q in ("试验区12号2", "zone 12 r2", "shiyanqu"):
+        assert index.page(q, limit=50) == fresh.page(q, limit=50), q
+    assert index.search("试验区12号1") == []  # an older round's label is gone

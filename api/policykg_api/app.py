@@ -2,39 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from policykg.search import SearchIndex, normalise_lang
-from policykg.store import GraphStore, open_store
+from policykg.store import open_store
 from policykg_api import entities, export_routes, ingest_routes, search_routes, sparql
+from policykg_api.indexing import load_index, refresh
 from policykg_api.middleware import Observe
 from policykg_api.pool import QueryPool
 from policykg_api.settings import Settings
-
-
-def _load_index(store: GraphStore) -> SearchIndex:
-    """The search index from the store's labels and types, read with two queries (no
-    rdflib graph of the whole store)."""
-    from collections import defaultdict
-
-    labels: dict[str, list[tuple[str, str, bool]]] = defaultdict(list)
-    pref = "http://www.w3.org/2004/02/skos/core#prefLabel"
-    for r in store.query(
-            "SELECT DISTINCT ?s ?p ?l WHERE { GRAPH ?g { ?s ?p ?l } "
-            "VALUES ?p { <http://www.w3.org/2004/02/skos/core#prefLabel> "
-            "<http://www.w3.org/2004/02/skos/core#altLabel> "
-            "<http://www.w3.org/2000/01/rdf-schema#label> } FILTER(isIRI(?s)) }"):
-        lang = normalise_lang(r["l"].language if hasattr(r["l"], "language") else None)
-        if lang in ("zh", "en"):
-            labels[r["s"].value].append((r["l"].value, lang, r["p"].value == pref))
-    types: dict[str, list[str]] = defaultdict(list)
-    for r in store.query("SELECT DISTINCT ?s ?t WHERE { GRAPH ?g { ?s a ?t } }"):
-        if r["s"].value in labels:
-            types[r["s"].value].append(r["t"].value)
-    return SearchIndex.from_labels(labels, {k: tuple(sorted(v)) for k, v in types.items()})
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -46,7 +25,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pool = QueryPool(settings.store, settings.workers)
         await pool.start()
         app.state.pool = pool
-        app.state.index = _load_index(store)
+        app.state.index = await asyncio.get_running_loop().run_in_executor(
+            None, load_index, store)
         try:
             yield
         finally:
@@ -59,8 +39,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = store
 
-    async def after_write() -> None:
-        app.state.index = _load_index(store)
+    async def after_write(iris: set[str] | None = None) -> None:
+        """Bring the search index up to date: the entities of the documents written, or
+        (after an arbitrary SPARQL Update) the whole index."""
+        loop = asyncio.get_running_loop()
+        if iris is None:
+            app.state.index = await loop.run_in_executor(None, load_index, store)
+        else:
+            await loop.run_in_executor(None, refresh, app.state.index, store, iris)
 
     app.state.after_write = after_write
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,

@@ -8,10 +8,12 @@ from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from rdflib import URIRef
 
 from policykg.build import DocumentBuild, build_data
 from policykg.validate import ValidationReport, validate
 from policykg_api.auth import write_denied
+from policykg_api.indexing import subjects_of
 
 router = APIRouter()
 MAX_DOCUMENT_BYTES = 20_000_000
@@ -48,10 +50,15 @@ async def ingest(request: Request, name: str) -> Response:
         return JSONResponse(status_code=422, content={
             "error": f"{name}: {len(report.violations())} SHACL violations; nothing stored",
             "violations": [v.line() for v in report.violations()][:100]})
+    store = request.app.state.store
+    gid = str(graph.identifier)
     async with request.app.state.pool.exclusive():
-        outcome = request.app.state.store.put_document(graph)
+        # what the old version described: entities it alone named leave the index
+        before = await loop.run_in_executor(None, subjects_of, store, gid)
+        outcome = await loop.run_in_executor(None, store.put_document, graph)
     if outcome != "unchanged":
-        await request.app.state.after_write()
+        described = {str(s) for s in graph.subjects() if isinstance(s, URIRef)}
+        await request.app.state.after_write(before | described)
     return JSONResponse(status_code=201 if outcome == "added" else 200, content={
         "outcome": outcome, "graph": str(graph.identifier), "triples": len(graph)})
 

@@ -12,7 +12,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 
 from policykg.resources import ontology_path
 from policykg.search import normalise_lang
-from policykg_api.vocabulary import PREF, PREFIXES
+from policykg_api.vocabulary import PREFIXES
 
 router = APIRouter(tags=["Search"])
 
@@ -96,15 +96,6 @@ def parse_query(name: str, raw: str | None) -> str:
     return q
 
 
-def pref_labels(store: ox.Store, iri: str) -> dict[str, str | None]:
-    out: dict[str, str | None] = {"zh": None, "en": None}
-    for q in store.quads_for_pattern(ox.NamedNode(iri), ox.NamedNode(PREF), None, None):
-        lang = normalise_lang(q.object.language)
-        if lang in out and out[lang] is None:
-            out[lang] = q.object.value
-    return out
-
-
 @router.get("/search", summary="Search entities by label in Chinese, English or pinyin")
 def search(request: Request,
            q: str | None = Query(None, description="Words to find: 中文 (simplified or "
@@ -126,10 +117,10 @@ def search(request: Request,
     skip = parse_int("offset", offset, 0, 0, None)
     total, hits = request.app.state.index.page(
         query, wanted, None if language is None else (language,), skip, n)
-    store = request.app.state.store.reader()
+    index = request.app.state.index
     results = []
     for h in hits:
-        labels = pref_labels(store, h.iri)
+        labels = index.pref_labels(h.iri)  # from the index: no store round trip per hit
         results.append({"iri": h.iri, "label": h.label, "lang": h.lang, "match": h.match,
                         "types": list(h.types), "label_zh": labels["zh"],
                         "label_en": labels["en"]})

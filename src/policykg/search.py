@@ -4,12 +4,18 @@ The index is built from the label triples of a graph (any rdflib Graph or Datase
 kept in memory: a character-bigram inverted index narrows the candidates, then each is
 checked and ranked — exact label, then prefix, then word, then substring; preferred
 labels before aliases; shorter labels first. This is the function the service calls.
+
+The service keeps one index for its lifetime and updates it in place when documents change
+(`update`): an entity's old entry is retired and a new one added, and the index compacts
+itself when retired entries outnumber live ones. A lock makes searches and updates from
+different threads safe.
 """
 
 from __future__ import annotations
 
 import heapq
 import re
+import threading
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
@@ -75,12 +81,20 @@ def _bigrams(s: str) -> set[str]:
     return {s[i:i + 2] for i in range(len(s) - 1)} if len(s) > 1 else {s}
 
 
+Labels = list[tuple[str, str, bool]]  # (text, lang zh|en, preferred)
+
+
 class SearchIndex:
     def __init__(self) -> None:
         self._iris: list[str] = []
         self._types: list[tuple[str, ...]] = []
+        self._labels: list[Labels] = []  # as given, for compaction
+        self._pref: list[dict[str, str | None]] = []  # preferred zh/en label per entity
         self._keys: list[_Key] = []
         self._grams: dict[str, set[int]] = defaultdict(set)  # bigram → key ids
+        self._live: dict[str, int] = {}  # IRI → its current entity id
+        self._retired: set[int] = set()  # entity ids replaced or removed
+        self._lock = threading.RLock()
 
     @classmethod
     def from_graph(cls, graph: Graph) -> SearchIndex:
@@ -106,9 +120,51 @@ class SearchIndex:
 
     def add(self, iri: str, types: tuple[str, ...],
             labels: Iterable[tuple[str, str, bool]]) -> None:
+        with self._lock:
+            self._add_entity(iri, types, list(labels))
+
+    def update(self, entries: dict[str, tuple[tuple[str, ...], Labels]],
+               gone: Iterable[str] = ()) -> None:
+        """Replace the entries of these IRIs (types and labels as now in the store) and
+        drop the IRIs in `gone`, which no longer have any label."""
+        with self._lock:
+            for iri in gone:
+                old = self._live.pop(iri, None)
+                if old is not None:
+                    self._retired.add(old)
+            for iri, (types, labels) in entries.items():
+                self._add_entity(iri, types, labels)
+            if len(self._retired) > max(1000, len(self._live)):
+                self._compact()
+
+    def _compact(self) -> None:
+        live = sorted((iri, self._types[e], self._labels[e]) for iri, e in self._live.items())
+        lock = self._lock
+        self.__init__()
+        self._lock = lock
+        for iri, types, labels in live:
+            self._add_entity(iri, types, labels)
+
+    def pref_labels(self, iri: str) -> dict[str, str | None]:
+        """The entity's preferred Chinese and English labels, as indexed."""
+        with self._lock:
+            e = self._live.get(iri)
+            return dict(self._pref[e]) if e is not None else {"zh": None, "en": None}
+
+    def _add_entity(self, iri: str, types: tuple[str, ...], labels: Labels) -> None:
+        old = self._live.get(iri)
+        if old is not None:
+            self._retired.add(old)
         entity = len(self._iris)
         self._iris.append(iri)
         self._types.append(types)
+        self._labels.append(labels)
+        pref: dict[str, str | None] = {"zh": None, "en": None}
+        for text, lang, preferred in sorted(labels):
+            if preferred and pref.get(lang, "") is None:
+                pref[lang] = text
+        self._pref.append(pref)
+        self._live[iri] = entity
         seen: set[tuple[str, str]] = set()
         for text, lang, preferred in sorted(labels, key=lambda x: (not x[2], x[1], x[0])):
             if lang == "zh":
@@ -134,7 +190,7 @@ class SearchIndex:
             self._grams[g].add(kid)
 
     def __len__(self) -> int:
-        return len(self._iris)
+        return len(self._live)
 
     # --- querying ---------------------------------------------------------------------------
     def _candidates(self, q: str) -> set[int]:
@@ -164,12 +220,18 @@ class SearchIndex:
         query = query.strip()
         if not query:
             return 0, []
+        with self._lock:
+            return self._page(query, types, langs, offset, limit)
+
+    def _page(self, query: str, types: Iterable[str] | None, langs: Iterable[str] | None,
+              offset: int, limit: int) -> tuple[int, list[Hit]]:
         wanted = {t if "://" in t else t.rsplit(":", 1)[-1] for t in (types or ())}
         languages = (None if langs is None else
                      frozenset((langs,) if isinstance(langs, str) else langs))
         best: dict[int, tuple] = {}  # entity → (order…, rank, key)
+        retired = self._retired
         for rank, k in self._matches(query):
-            if languages is not None and k.lang not in languages:
+            if k.entity in retired or (languages is not None and k.lang not in languages):
                 continue
             if wanted and not any(t in wanted or t.rsplit("#", 1)[-1] in wanted
                                   for t in self._types[k.entity]):
