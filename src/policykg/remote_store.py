@@ -15,6 +15,7 @@ old graph by one `MOVE` operation, which the server runs as one transaction.
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -28,6 +29,7 @@ from policykg.remote_config import RemoteConfig
 from policykg.store import GraphStore, LoadReport, StoreError, _Counting, _dataset_format
 from policykg.vocab import PKG
 
+_DEADLOCK = re.compile(r"\b40001\b|deadlock", re.IGNORECASE)
 JSON = ox.QueryResultsFormat.JSON  # (pyoxigraph's XML results reader trims literals)
 XSD = "http://www.w3.org/2001/XMLSchema#"
 _INTEGER_TYPES = {XSD + t for t in (
@@ -216,7 +218,12 @@ class RemoteStore(GraphStore):
 
     # --- writing --------------------------------------------------------------------------
     def _update(self, sparql: str) -> None:
-        r = self._send("POST", self.config.update_endpoint, data={"update": sparql})
+        for attempt in range(4):
+            r = self._send("POST", self.config.update_endpoint, data={"update": sparql})
+            # a serializable server may pick this update as a deadlock victim: try again
+            if r.status_code < 300 or not _DEADLOCK.search(r.text) or attempt == 3:
+                break
+            time.sleep(0.05 * 2 ** attempt)
         if r.status_code >= 300:
             raise StoreError(f"{self.config.update_endpoint}: update failed "
                              f"(HTTP {r.status_code}): {_brief(r.text)}")
@@ -262,25 +269,18 @@ class RemoteStore(GraphStore):
             return
         raise StoreError(f"{where}: upload failed (HTTP {r.status_code}): {_brief(r.text)}")
 
-    def _replace(self, graph: str, lines: Iterable[str], add: bool = False) -> int:
-        """Load `lines` into a staging graph in batches, then MOVE (or ADD) it onto `graph`
-        in one operation. Returns the number of triples sent."""
-        staging = f"{STAGING}{uuid.uuid4()}"
-        n = 0
+    def _replace(self, graph: str, lines: Iterable[str]) -> int:
+        """Load `lines` into a staging graph in batches, then MOVE it onto `graph` in one
+        operation. Returns the number of triples sent."""
+        staging = _Staging(self, graph)
         try:
             for batch in _batches(lines, self.config.batch_triples):
-                self._upload(staging, batch)
-                n += len(batch)
-            op = "ADD" if add else "MOVE"
-            self._update(f"{op} SILENT GRAPH <{staging}> TO <{graph}>"
-                         + (f" ; DROP SILENT GRAPH <{staging}>" if add else ""))
+                staging.send(batch)
+            staging.commit()
         except BaseException:
-            with contextlib.suppress(StoreError):
-                self._update(f"DROP SILENT GRAPH <{staging}>")
+            staging.abandon()
             raise
-        finally:
-            self._generation += 1
-        return n
+        return staging.sent
 
     def put_document(self, graph: Graph) -> str:
         gid = str(graph.identifier)
@@ -303,36 +303,68 @@ class RemoteStore(GraphStore):
 
     def bulk_load(self, path: Path, on_progress: Callable[[int], None] | None = None
                   ) -> LoadReport:
-        """Streams an N-Quads/TriG file graph by graph, each replacing its stored graph as a
-        unit (see the module docstring). A file sorted by graph — as `policykg export`
-        writes them — is read once with one graph in memory at a time."""
+        """Streams an N-Quads/TriG file in batches, each graph into a staging graph of its
+        own; when the file is read, each staging graph is moved over its document graph in
+        one operation (see the module docstring). Lines wait in memory only until a batch
+        is full, so files need not be sorted by graph."""
         fmt = _dataset_format(path)
         start = time.perf_counter()
         report = LoadReport()
-        done: set[str] = set()
-        current: str | None = None
-        lines: list[str] = []
-
-        def flush() -> None:
-            if current is None:
-                return
-            report.triples += self._replace(current, lines, add=current in done)
-            report.graphs += current not in done
-            done.add(current)
-
-        with open(path, "rb") as f:
-            for q in ox.parse(_Counting(f, on_progress), format=fmt):
-                if not isinstance(q.graph_name, ox.NamedNode):
-                    report.outside_graphs += 1  # skipped: documents are named graphs
-                    continue
-                if q.graph_name.value != current:
-                    flush()
-                    current, lines = q.graph_name.value, []
-                lines.append(nt_line(q))
-            flush()
+        staged: dict[str, _Staging] = {}
+        pending: dict[str, list[str]] = {}
+        waiting = 0
+        budget = self.config.batch_triples * 20
+        try:
+            with open(path, "rb") as f:
+                for q in ox.parse(_Counting(f, on_progress), format=fmt):
+                    if not isinstance(q.graph_name, ox.NamedNode):
+                        report.outside_graphs += 1  # skipped: documents are named graphs
+                        continue
+                    g = q.graph_name.value
+                    pending.setdefault(g, []).append(nt_line(q))
+                    waiting += 1
+                    if len(pending[g]) >= self.config.batch_triples or waiting >= budget:
+                        g = max(pending, key=lambda k: len(pending[k]))
+                        batch = pending.pop(g)
+                        staged.setdefault(g, _Staging(self, g)).send(batch)
+                        waiting -= len(batch)
+            for g, batch in pending.items():
+                staged.setdefault(g, _Staging(self, g)).send(batch)
+            for g in sorted(staged):
+                st = staged.pop(g)
+                st.commit()
+                report.graphs += 1
+                report.triples += st.sent
+        except BaseException:
+            for st in staged.values():
+                st.abandon()
+            raise
         report.seconds = time.perf_counter() - start
         return report
 
+
+class _Staging:
+    """A graph being uploaded under a staging name no query sees, then moved into place."""
+
+    def __init__(self, store: RemoteStore, graph: str) -> None:
+        ox.NamedNode(graph)  # a valid IRI, or ValueError before anything is sent
+        self.store, self.graph = store, graph
+        self.name = f"{STAGING}{uuid.uuid4()}"
+        self.sent = 0
+
+    def send(self, lines: list[str]) -> None:
+        self.store._upload(self.name, lines)
+        self.sent += len(lines)
+
+    def commit(self) -> None:
+        """MOVE drops the old graph and renames the staging one: one update, which the
+        server runs as one transaction."""
+        self.store._update(f"MOVE SILENT GRAPH <{self.name}> TO <{self.graph}>")
+        self.store._generation += 1
+
+    def abandon(self) -> None:
+        with contextlib.suppress(StoreError):
+            self.store._update(f"DROP SILENT GRAPH <{self.name}>")
 
 
 def nt_line(q: ox.Quad | ox.Triple) -> str:
