@@ -12,7 +12,7 @@ from policykg.ids import DEFAULT_BASE, short_hash, slug
 from policykg.labels import English, english
 from policykg.normalise import fold
 from policykg.records import DateValue, Evidence, Extraction
-from policykg.vocab import DIVISION_CLASS, GENRE, LABEL_METHOD, LEVEL, OA, PKG
+from policykg.vocab import DIVISION_CLASS, DUTY, GENRE, LABEL_METHOD, LEVEL, OA, PKG
 
 _DATE_TYPE = {"year": XSD.gYear, "month": XSD.gYearMonth, "day": XSD.date,
               "datetime": XSD.dateTime}
@@ -143,6 +143,7 @@ class Mapper:
                 self.add(s, PKG.selectCount, Literal(p.select_count))
         self.item_lists()
         self.stated()
+        self.tasks()
         for e in ex.events:
             s = self.entity(self.iri("event", self.doc_key, e.key), PKG.Event, e.label,
                             e.evidence)
@@ -302,6 +303,27 @@ class Mapper:
                 self.add(s, PKG.deadline, date_literal(st.deadline))
             if st.amount is not None:
                 self.add(s, PKG.amount, Literal(st.amount, datatype=XSD.decimal))
+
+
+    def tasks(self) -> None:
+        """Tasks and the bodies responsible for them, each link with its evidence."""
+        for t in self.ex.tasks:
+            if t.item is not None:
+                s = self.item_iri(*t.item)
+            elif t.on_section and t.section:
+                s = self.item_iri(t.section[0], t.section[1], "")
+            else:
+                ev = t.evidence[0]
+                s = self.entity(self.iri("task", self.doc_key, f"{ev.start}-{ev.end}"),
+                                PKG.Task, t.text, t.evidence)
+                self.add(s, PKG.definedIn, self.doc(self._defining(ev.start)))
+                self.add(s, PKG.statedIn, self.item_iri(t.section[0], t.section[1], "")
+                         if t.section else self.doc(self.doc_key))
+            for d in t.duties:
+                self.fact(s, DUTY[d.role], self.iri("org", d.org), d.evidence)
+
+    def _defining(self, offset: int) -> str:
+        return self.doc_key
 
 
 def _near(evs: list[Evidence], where: Evidence | None) -> Evidence | None:

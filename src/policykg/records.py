@@ -115,6 +115,29 @@ class StatedRecord:
     evidence: list[Evidence] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Duty:
+    """A body named as responsible for a task, in a role."""
+
+    role: str  # lead | participant | responsible | guide
+    org: str  # org key
+    evidence: Evidence
+
+
+@dataclass
+class TaskRecord:
+    """Work the text assigns to named bodies. Either a task of its own (the text before the
+    parenthesis naming them), or bodies on an item already read: the numbered section
+    (`on_section`) or a table row (`item` = (list key, ordinal, text))."""
+
+    text: str
+    section: tuple[str, int] | None  # (list key, ordinal) of the section it is in
+    duties: list[Duty] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+    on_section: bool = False
+    item: tuple[str, int | None, str] | None = None
+
+
 @dataclass
 class ListRecord:
     key: str  # unique within the extraction
@@ -196,3 +219,4 @@ class Extraction:
     events: list[EventRecord] = field(default_factory=list)
     explores: list[Explores] = field(default_factory=list)
     stated: list[StatedRecord] = field(default_factory=list)  # targets and amounts
+    tasks: list[TaskRecord] = field(default_factory=list)  # responsible bodies

@@ -27,6 +27,10 @@ GENRE = {
 LEVEL = {"national": PKG.NationalLevel, "provincial": PKG.ProvincialLevel,
          "prefecture": PKG.PrefecturalLevel, "county": PKG.CountyLevel}
 
+# roles of bodies responsible for a task (policykg.extract.responsible)
+DUTY = {"lead": PKG.leadBody, "participant": PKG.participatingBody,
+        "responsible": PKG.responsibleBody, "guide": PKG.guidingBody}
+
 DIVISION_CLASS = {"province": PKG.Province, "prefecture": PKG.Prefecture, "county": PKG.County}
 
 PREFIXES = {"pkg": PKG, "oa": OA, "skos": SKOS, "rdfs": RDFS, "rdf": RDF, "xsd": XSD,

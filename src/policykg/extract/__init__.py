@@ -3,7 +3,7 @@ an order where each can use what the earlier ones found."""
 
 from __future__ import annotations
 
-from policykg.extract import citations, lists, programs, sections, tables
+from policykg.extract import citations, lists, programs, responsible, sections, tables
 from policykg.extract.context import Context
 from policykg.extract.metadata import Head, read_head
 from policykg.extract.orgs import build_org_index
@@ -63,6 +63,7 @@ def extract(norm: Normalised) -> Extraction:
     starts = sections.sections(ctx)
     sections.grouped_items(ctx)
     sections.stated(ctx, starts)
+    responsible.responsibilities(ctx, starts)
     return out
 
 
