@@ -45,13 +45,16 @@ time_references, counts_summary, notes…). A type is "n/a" when the gold has no
 Graph facts (the precision denominators): documents — the document's own properties for the
 keys the gold gives, and every other pkg:PolicyDocument (with issuers/issued where the gold
 entry gives them); citations — pkg:cites (and pkg:legalBasis) objects of the document;
-organisations — every pkg:Organization; places — every division carrying pkg:evidence (not
-gazetteer parents); list_items — every pkg:ReformItem/TrialTask/Project/Measure/Section; amounts —
+organisations — every pkg:Organization read from the text (not a successor added from the
+table of reorganisations); places — every division carrying pkg:evidence (not gazetteer
+parents); list_items — every pkg:ReformItem/TrialTask/Project/Measure/Section; amounts —
 every pkg:amount triple; dates — every triple with an xsd:date/gYear/gYearMonth/dateTime
-object. Amounts and dates are matched as multisets of (value, datatype). Labels are compared
-through `normalise.fold` (full/half-width punctuation alike, no spaces). Where the gold gives
-only the first and last items of a list, the graph's other items of that list count as
-matching when their ordinal is within the gold's numbering (or, unnumbered, within its count).
+object, except on nodes described only from reference tables (the year of a
+reorganisation). Amounts and dates are matched as multisets of (value, datatype). Labels are
+compared through `normalise.fold` (full/half-width punctuation alike, no spaces). Where the
+gold gives only the first and last items of a list, the graph's other items of that list
+count as matching when their ordinal is within the gold's numbering (or, unnumbered, within
+its count).
 """
 
 from __future__ import annotations
@@ -65,7 +68,7 @@ from pathlib import Path
 from typing import Any
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, SKOS, XSD
+from rdflib.namespace import PROV, RDF, SKOS, XSD
 
 from policykg.build import build_one
 from policykg.normalise import fold
@@ -192,6 +195,11 @@ class _View:
 
     def objects(self, s: URIRef, p: URIRef) -> list:
         return sorted(set(self.g.objects(s, p)))
+
+    def reference_only(self, s: URIRef) -> bool:
+        """Described from the project's reference tables (a gazetteer parent, a successor
+        body, a reorganisation), not read from the text: no fact of the document."""
+        return (s, PROV.wasDerivedFrom, None) in self.g and (s, PKG.evidence, None) not in self.g
 
     def zh(self, s: URIRef) -> set[str]:
         """Folded zh pref and alt labels."""
@@ -453,6 +461,8 @@ def match_organisations(gold: dict, v: _View) -> FactResult | None:
     for label, names in wanted:
         r.expect(v.find(orgs, names) is not None, f"organisation {label}")
     for s in orgs:
+        if v.reference_only(s):
+            continue  # a successor added from the table of reorganisations, not read
         r.saw(any(v.has_label(s, names) for _, names in wanted), f"pkg:Organization "
               f"{v.describe(s)}")
     return r
@@ -719,7 +729,8 @@ def match_dates(gold: dict, v: _View) -> FactResult | None:
         return None
     r = FactResult("dates")
     graph = [(k, f"{p.split('#')[-1]} of {v.describe(s)}: {_show_date(k)}")
-             for s, p, o in sorted(v.g) if (k := _literal_date_key(o))]
+             for s, p, o in sorted(v.g) if (k := _literal_date_key(o))
+             and not v.reference_only(s)]
     _multiset(r, wanted, graph)
     return r
 

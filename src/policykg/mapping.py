@@ -12,7 +12,8 @@ from policykg.ids import DEFAULT_BASE, short_hash, slug
 from policykg.labels import English, english
 from policykg.normalise import fold
 from policykg.records import DateValue, Evidence, Extraction
-from policykg.vocab import DIVISION_CLASS, DUTY, GENRE, LABEL_METHOD, LEVEL, OA, PKG
+from policykg.termbase import load_termbase
+from policykg.vocab import DIVISION_CLASS, DUTY, GENRE, LABEL_METHOD, LEVEL, OA, ORG, PKG
 
 _DATE_TYPE = {"year": XSD.gYear, "month": XSD.gYearMonth, "day": XSD.date,
               "datetime": XSD.dateTime}
@@ -222,6 +223,47 @@ class Mapper:
             en = English(o.en, o.en_method) if o.en else None
             self.labels(s, o.zh, en, alt_zh=o.aliases_zh, alt_en=o.aliases_en)
             self.evidence(s, o.evidence)
+        self.org_changes()
+
+    def org_changes(self) -> None:
+        """Bodies named under a former name: the change to their successors as a W3C ORG
+        change event, following the chain (环保总局 → 环境保护部 → 生态环境部). Successors the
+        text does not name are described from the table, not merged into the former body."""
+        tb = load_termbase()
+        source = self.iri("dataset", "organizations")
+        todo = sorted(k for k in self.ex.orgs if k in tb.changes)
+        done: set[str] = set()
+        while todo:
+            key = todo.pop(0)
+            if key in done:
+                continue
+            done.add(key)
+            ch = tb.changes[key]
+            event = self.iri("change", f"{key}-{ch.year or 'x'}")
+            names = [(e.zh, e.en) for k in (key, *ch.successors) if (e := tb.org(k))]
+            year = f"（{ch.year}年）" if ch.year else ""
+            zh = f"{names[0][0]}→{'、'.join(n for n, _ in names[1:])}{year}"
+            en = f"{names[0][1]} → {'; '.join(n for _, n in names[1:])}" + (
+                f" ({ch.year})" if ch.year else "")
+            self.add(event, RDF.type, ORG.ChangeEvent)
+            self.labels(event, zh, English(en, "composed"))
+            self.add(event, PROV.wasDerivedFrom, source)
+            if ch.year:
+                self.add(event, DCTERMS.date, Literal(ch.year, datatype=XSD.gYear))
+            self.add(event, ORG.originalOrganization, self.iri("org", key))
+            self.add(self.iri("org", key), ORG.changedBy, event)
+            for succ in ch.successors:
+                s = self.iri("org", succ)
+                self.add(event, ORG.resultingOrganization, s)
+                self.add(s, ORG.resultedFrom, event)
+                if succ not in self.ex.orgs and (e := tb.org(succ)):
+                    self.add(s, RDF.type, PKG.Organization)
+                    method = "official" if e.en_source == "official" else "curated"
+                    self.labels(s, e.zh, English(e.en, method), alt_zh=set(e.aliases_zh),
+                                alt_en=set(e.aliases_en))
+                    self.add(s, PROV.wasDerivedFrom, source)
+                if succ in tb.changes:
+                    todo.append(succ)
 
     def regions(self) -> None:
         for r in sorted(self.ex.regions.values(), key=lambda r: r.zh):

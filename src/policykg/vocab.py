@@ -7,6 +7,7 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 PKG = Namespace("https://w3id.org/policykg/ontology#")
 OA = Namespace("http://www.w3.org/ns/oa#")
+ORG = Namespace("http://www.w3.org/ns/org#")
 
 LABEL_METHOD = {
     "official": PKG.OfficialLabel,
@@ -34,4 +35,4 @@ DUTY = {"lead": PKG.leadBody, "participant": PKG.participatingBody,
 DIVISION_CLASS = {"province": PKG.Province, "prefecture": PKG.Prefecture, "county": PKG.County}
 
 PREFIXES = {"pkg": PKG, "oa": OA, "skos": SKOS, "rdfs": RDFS, "rdf": RDF, "xsd": XSD,
-            "prov": PROV, "dct": DCTERMS, "owl": OWL}
+            "prov": PROV, "dct": DCTERMS, "owl": OWL, "org": ORG}
