@@ -23,7 +23,7 @@ time_references, counts_summary, notes…). A type is "n/a" when the gold has no
 | cited_documents[].doc_number              | citations   | that cited document's documentNumber  |
 | organizations[].label_zh (+ aliases)      | organisations | a pkg:Organization so labelled      |
 | places[].adcode                           | places      | a division with that pkg:adminCode    |
-| places[].label_zh (+ aliases), no adcode  | places      | a division so labelled                |
+| places[].label_zh (+ aliases), no adcode  | places      | a region or town so labelled          |
 | numbered_lists.<key>.items[]              | list_items  | each item, one list, ordinal = place  |
 | numbered_lists[] / unnumbered_lists[]:    | list_items  | those items in one list (ordinals     |
 |   .first_item, .last_item                 |             |   from numbers_present/count_listed,  |
@@ -46,10 +46,10 @@ Graph facts (the precision denominators): documents — the document's own prope
 keys the gold gives, and every other pkg:PolicyDocument (with issuers/issued where the gold
 entry gives them); citations — pkg:cites (and pkg:legalBasis) objects of the document;
 organisations — every pkg:Organization read from the text (not a successor added from the
-table of reorganisations); places — every division carrying pkg:evidence (not gazetteer
-parents); list_items — every pkg:ReformItem/TrialTask/Project/Measure/Section; amounts —
-every pkg:amount triple; dates — every triple with an xsd:date/gYear/gYearMonth/dateTime
-object, except on nodes described only from reference tables (the year of a
+table of reorganisations); places — every division, region or town carrying pkg:evidence
+(not gazetteer parents); list_items — every pkg:ReformItem/TrialTask/Project/Measure/Section;
+amounts — every pkg:amount triple; dates — every triple with an xsd:date/gYear/gYearMonth/
+dateTime object, except on nodes described only from reference tables (the year of a
 reorganisation). Amounts and dates are matched as multisets of (value, datatype). Labels are
 compared through `normalise.fold` (full/half-width punctuation alike, no spaces). Where the
 gold gives only the first and last items of a list, the graph's other items of that list
@@ -472,8 +472,9 @@ def match_places(gold: dict, v: _View) -> FactResult | None:
     if not isinstance(gold.get("places"), list):
         return None
     r = FactResult("places")
-    # coded divisions, and named regions (京津冀) for gold places without a code
-    divisions = v.of_class(PKG.AdministrativeDivision) + v.of_class(PKG.Region)
+    # coded divisions, and named regions (京津冀) and towns for gold places without a code
+    divisions = (v.of_class(PKG.AdministrativeDivision) + v.of_class(PKG.Region)
+                 + v.of_class(PKG.Town))
     codes = {s: set(v.strings(s, PKG.adminCode)) for s in divisions}
     gold_codes: set[str] = set()
     label_only: set[str] = set()  # names of gold places without a code

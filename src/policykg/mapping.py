@@ -11,6 +11,7 @@ from policykg.gazetteer import load_gazetteer
 from policykg.ids import DEFAULT_BASE, short_hash, slug
 from policykg.labels import English, english
 from policykg.normalise import fold
+from policykg.pinyin import syllables
 from policykg.records import DateValue, Evidence, Extraction
 from policykg.termbase import load_termbase
 from policykg.vocab import DIVISION_CLASS, DUTY, GENRE, LABEL_METHOD, LEVEL, OA, ORG, PKG
@@ -114,6 +115,7 @@ class Mapper:
         self.documents()
         self.organizations()
         self.places()
+        self.towns()
         self.regions()
         for z in ex.zones.values():
             s = self.entity(self.iri("zone", z.key), PKG.TrialZone, z.label, z.evidence,
@@ -265,6 +267,19 @@ class Mapper:
                 if succ in tb.changes:
                     todo.append(succ)
 
+    def towns(self) -> None:
+        """Named towns: no code; within their county when the text gave it."""
+        for t in sorted(self.ex.towns.values(), key=lambda t: (t.county or "", t.name)):
+            s = self.town_iri(t.county, t.name)
+            self.add(s, RDF.type, PKG.Town)
+            self.labels(s, t.name, English(town_english(t.name), "transliterated"))
+            self.evidence(s, t.evidence)
+            if t.county:
+                self.add(s, PKG.within, self.iri("place", t.county))
+
+    def town_iri(self, county: str | None, name: str) -> URIRef:
+        return self.iri("town", f"{county}-{slug(name)}" if county else slug(name))
+
     def regions(self) -> None:
         for r in sorted(self.ex.regions.values(), key=lambda r: r.zh):
             s = self.iri("region", slug(r.zh))
@@ -366,6 +381,19 @@ class Mapper:
 
     def _defining(self, offset: int) -> str:
         return self.doc_key
+
+
+_TOWN_KIND = (("街道", "Subdistrict"), ("镇", "Town"), ("乡", "Township"))
+
+
+def town_english(name: str) -> str:
+    """'石河镇' → 'Shihe Town': the name in pinyin (place readings applied), and its kind."""
+    for suffix, kind in _TOWN_KIND:
+        if name.endswith(suffix):
+            stem = "".join(syllables(name[:-len(suffix)]))
+            return f"{stem[:1].upper()}{stem[1:]} {kind}"
+    stem = "".join(syllables(name))
+    return stem[:1].upper() + stem[1:]
 
 
 def _near(evs: list[Evidence], where: Evidence | None) -> Evidence | None:

@@ -48,6 +48,15 @@ class PlaceRecord:
 
 
 @dataclass
+class TownRecord:
+    """A named town (镇, 乡, 街道): no code; its county when the text writes it in front."""
+
+    name: str
+    county: str | None  # admin code
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+@dataclass
 class RegionRecord:
     zh: str
     en: str
@@ -213,6 +222,7 @@ class Extraction:
     orgs: dict[str, OrgRecord] = field(default_factory=dict)
     places: dict[str, PlaceRecord] = field(default_factory=dict)
     regions: dict[str, RegionRecord] = field(default_factory=dict)  # by Chinese name
+    towns: dict[str, TownRecord] = field(default_factory=dict)  # by "county:name"
     lists: list[ListRecord] = field(default_factory=list)
     zones: dict[str, ZoneRecord] = field(default_factory=dict)
     programs: dict[str, ProgramRecord] = field(default_factory=dict)

@@ -3,7 +3,7 @@ an order where each can use what the earlier ones found."""
 
 from __future__ import annotations
 
-from policykg.extract import citations, lists, programs, responsible, sections, tables
+from policykg.extract import citations, lists, programs, responsible, sections, tables, towns
 from policykg.extract.context import Context
 from policykg.extract.metadata import Head, read_head
 from policykg.extract.orgs import build_org_index
@@ -47,6 +47,7 @@ def extract(norm: Normalised) -> Extraction:
         rec = out.regions.setdefault(r.zh, RegionRecord(
             r.zh, r.en, "official" if r.en_source == "official" else "curated", r.members))
         rec.evidence.append(text.evidence(m.start, m.end))
+    towns.towns(ctx)
     _head_facts(ctx, head)
     citations.read_proposal(ctx)
     citations.extract_citations(ctx)
