@@ -147,6 +147,7 @@ class Mapper:
         self.item_lists()
         self.stated()
         self.tasks()
+        self.quantities()
         for e in ex.events:
             s = self.entity(self.iri("event", self.doc_key, e.key), PKG.Event, e.label,
                             e.evidence)
@@ -378,6 +379,23 @@ class Mapper:
                          if t.section else self.doc(self.doc_key))
             for d in t.duties:
                 self.fact(s, DUTY[d.role], self.iri("org", d.org), d.evidence)
+
+    def quantities(self) -> None:
+        """Percentages and ranges, on the target they belong to, in their section."""
+        for q in self.ex.quantities:
+            ev = q.evidence[0]
+            s = self.entity(self.iri("quantity", self.doc_key, f"{ev.start}-{ev.end}"),
+                            PKG.StatedQuantity, q.text, q.evidence)
+            self.add(s, PKG.unit, Literal(q.unit))
+            for p, v in ((PKG.value, q.value), (PKG.minValue, q.min_value),
+                         (PKG.maxValue, q.max_value)):
+                if v is not None:
+                    self.add(s, p, Literal(v, datatype=XSD.decimal))
+            self.add(s, PKG.statedIn, self.item_iri(q.section[0], q.section[1], "")
+                     if q.section else self.doc(self.doc_key))
+            if q.target:
+                target = self.iri("target", self.doc_key, f"{q.target[0]}-{q.target[1]}")
+                self.add(target, PKG.hasQuantity, s)
 
     def _defining(self, offset: int) -> str:
         return self.doc_key

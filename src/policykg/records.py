@@ -148,6 +148,20 @@ class TaskRecord:
 
 
 @dataclass
+class QuantityRecord:
+    """A percentage or a range (95%以上, 60%—70%, 1000万—2000万元)."""
+
+    text: str  # the clause that states it
+    unit: str  # % | 元
+    value: Decimal | None = None
+    min_value: Decimal | None = None
+    max_value: Decimal | None = None
+    section: tuple[str, int] | None = None
+    target: tuple[int, int] | None = None  # evidence span of the dated target it belongs to
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+@dataclass
 class ListRecord:
     key: str  # unique within the extraction
     item_class: str  # ReformItem | TrialTask | Project | Measure
@@ -230,3 +244,4 @@ class Extraction:
     explores: list[Explores] = field(default_factory=list)
     stated: list[StatedRecord] = field(default_factory=list)  # targets and amounts
     tasks: list[TaskRecord] = field(default_factory=list)  # responsible bodies
+    quantities: list[QuantityRecord] = field(default_factory=list)  # percentages, ranges

@@ -3,7 +3,16 @@ an order where each can use what the earlier ones found."""
 
 from __future__ import annotations
 
-from policykg.extract import citations, lists, programs, responsible, sections, tables, towns
+from policykg.extract import (
+    citations,
+    lists,
+    programs,
+    quantities,
+    responsible,
+    sections,
+    tables,
+    towns,
+)
 from policykg.extract.context import Context
 from policykg.extract.metadata import Head, read_head
 from policykg.extract.orgs import build_org_index
@@ -65,6 +74,7 @@ def extract(norm: Normalised) -> Extraction:
     sections.grouped_items(ctx)
     sections.stated(ctx, starts)
     responsible.responsibilities(ctx, starts)
+    quantities.quantities(ctx, starts)
     return out
 
 
