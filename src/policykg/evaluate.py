@@ -16,6 +16,7 @@ time_references, counts_summary, notes…). A type is "n/a" when the gold has no
 | document.addressees[]                     | documents   | each pkg:addressee, by zh label       |
 | document.published_by / .editor           | documents   | pkg:publishedBy (label) / pkg:editor  |
 | document.answers_proposal.number          | documents   | pkg:answers → proposal of that number |
+| document.embedded_plan_title / .attachment | documents  | pkg:attachment → a document so titled |
 | cited_documents[].title_zh (+ alias[es])  | documents   | a pkg:PolicyDocument of that title    |
 | cited_documents[].issuers[]               | documents   | its pkg:issuedBy, by zh label         |
 | cited_documents[].issued                  | docs, dates | its pkg:issued                        |
@@ -410,6 +411,17 @@ def match_documents(gold: dict, v: _View, doc: URIRef) -> FactResult | None:
     # every other document: present by title; its issuers and date where the gold gives them
     others = [d for d in v.of_class(PKG.PolicyDocument) if d != doc and d not in answered]
     found: dict[URIRef, dict] = {}
+    # a document carried in this one (the plan a cover notice issues, an attachment)
+    carried = v.objects(doc, PKG.attachment)
+    for key in ("embedded_plan_title", "attachment"):
+        title = meta.get(key) if isinstance(meta, dict) else None
+        if isinstance(title, str) and title:
+            node = v.find(carried, {fold(title)})
+            r.expect(node is not None, f"attaches 《{title}》")
+            if node is not None:
+                found.setdefault(node, {})
+    for a in carried:
+        r.saw(a in found, f"attaches {v.describe(a)}")
     for c in cited:
         node = v.find(others, _names(c))
         title = c.get("title_zh") or "?"

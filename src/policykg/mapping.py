@@ -197,6 +197,9 @@ class Mapper:
                 self.fact(s, PKG.addressee, self.iri("org", k), _first(ex.orgs[k].evidence))
             if d.editor:
                 self.add(s, PKG.editor, Literal(d.editor))
+            for k in d.attachments:
+                carried = ex.documents[k]
+                self.fact(s, PKG.attachment, self.doc(k), _first(carried.evidence))
         for c in ex.citations:
             p = PKG.legalBasis if c.legal_basis else PKG.cites
             self.fact(self.doc(c.citing), p, self.doc(c.cited), c.evidence)
@@ -355,7 +358,7 @@ class Mapper:
                             PKG.Target if kind == "target" else PKG.StatedAmount, st.text,
                             st.evidence)
             where = (self.item_iri(st.section[0], st.section[1], "") if st.section
-                     else self.doc(self.doc_key))
+                     else self.doc(self._defining(ev.start)))
             self.add(s, PKG.statedIn, where)
             if st.deadline:
                 self.add(s, PKG.deadline, date_literal(st.deadline))
@@ -376,7 +379,7 @@ class Mapper:
                                 PKG.Task, t.text, t.evidence)
                 self.add(s, PKG.definedIn, self.doc(self._defining(ev.start)))
                 self.add(s, PKG.statedIn, self.item_iri(t.section[0], t.section[1], "")
-                         if t.section else self.doc(self.doc_key))
+                         if t.section else self.doc(self._defining(ev.start)))
             for d in t.duties:
                 self.fact(s, DUTY[d.role], self.iri("org", d.org), d.evidence)
 
@@ -392,13 +395,18 @@ class Mapper:
                 if v is not None:
                     self.add(s, p, Literal(v, datatype=XSD.decimal))
             self.add(s, PKG.statedIn, self.item_iri(q.section[0], q.section[1], "")
-                     if q.section else self.doc(self.doc_key))
+                     if q.section else self.doc(self._defining(ev.start)))
             if q.target:
                 target = self.iri("target", self.doc_key, f"{q.target[0]}-{q.target[1]}")
                 self.add(target, PKG.hasQuantity, s)
 
     def _defining(self, offset: int) -> str:
-        return self.doc_key
+        """The document text at `offset` belongs to: a carried plan from its title on."""
+        key = self.doc_key
+        for start, k in self.ex.parts:
+            if start <= offset:
+                key = k
+        return key
 
 
 _TOWN_KIND = (("街道", "Subdistrict"), ("镇", "Town"), ("乡", "Township"))

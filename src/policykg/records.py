@@ -94,6 +94,7 @@ class DocumentRecord:
     aliases: set[str] = field(default_factory=set)
     evidence: list[Evidence] = field(default_factory=list)
     abridged: bool = False
+    attachments: list[str] = field(default_factory=list)  # keys of documents it carries
 
 
 @dataclass(frozen=True)
@@ -245,3 +246,6 @@ class Extraction:
     stated: list[StatedRecord] = field(default_factory=list)  # targets and amounts
     tasks: list[TaskRecord] = field(default_factory=list)  # responsible bodies
     quantities: list[QuantityRecord] = field(default_factory=list)  # percentages, ranges
+    # (offset of its title line, key) of each document carried in the text (a cover
+    # notice's plan, an attachment): text from there on belongs to it
+    parts: list[tuple[int, str]] = field(default_factory=list)

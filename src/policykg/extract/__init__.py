@@ -4,6 +4,7 @@ an order where each can use what the earlier ones found."""
 from __future__ import annotations
 
 from policykg.extract import (
+    attachments,
     citations,
     lists,
     programs,
@@ -58,6 +59,9 @@ def extract(norm: Normalised) -> Extraction:
         rec.evidence.append(text.evidence(m.start, m.end))
     towns.towns(ctx)
     _head_facts(ctx, head)
+    head_end = max((sp[1] for sp in (head.title_span, head.number_span, head.addressee_span)
+                    if sp), default=0)
+    attachments.attachments(ctx, head_end)
     citations.read_proposal(ctx)
     citations.extract_citations(ctx)
     lists.numbered_lists(ctx)
@@ -75,6 +79,7 @@ def extract(norm: Normalised) -> Extraction:
     sections.stated(ctx, starts)
     responsible.responsibilities(ctx, starts)
     quantities.quantities(ctx, starts)
+    attachments.assign_parts(ctx)
     return out
 
 
