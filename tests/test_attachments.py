@@ -77,8 +77,8 @@ def test_attachment_given_in_full_after_the_signature():
     text = ("国务院办公厅关于推广某某经验的通知\n国办发〔2030〕5号\n"
             "各省、自治区、直辖市人民政府：\n现将经验推广清单印发给你们。\n"
             "附件：某某经验推广清单\n国务院办公厅\n2030年2月1日\n"
-            "附件\n某某经验推广清单\n序号 | 改革举措 | 指导部门\n1 | 专利快速审查 | 国家知识产权局\n"
-            "2 | 科技成果转化 | 科技部\n")
+            "附件\n某某经验推广清单\n序号 | 改革举措 | 指导部门\n"
+            "1 | 专利快速审查 | 国家知识产权局\n2 | 科技成果转化 | 科技部\n")
     ex = _ex(text)
     (key,) = ex.document.attachments
     assert ex.documents[key].title == "某某经验推广清单"
