@@ -5,10 +5,10 @@ Knows nothing of text; see docs/graph-model.md for the pattern."""
 from __future__ import annotations
 
 from rdflib import Dataset, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from policykg.gazetteer import load_gazetteer
-from policykg.ids import DEFAULT_BASE, short_hash, slug
+from policykg.ids import DEFAULT_BASE, document_key, short_hash, slug
 from policykg.labels import English, english
 from policykg.normalise import fold
 from policykg.pinyin import syllables
@@ -179,6 +179,12 @@ class Mapper:
             self.evidence(s, d.evidence)
             if d.number:
                 self.add(s, PKG.documentNumber, Literal(d.number))
+                # A document known by its number is also the one another text cites by its
+                # title alone (that citation's IRI is the title's): say so, whichever graph
+                # holds the number, so the two meet in the union of the graphs.
+                by_title = document_key(d.title, None)
+                if fold(d.title) != fold(d.number) and by_title != d.key:
+                    self.add(s, OWL.sameAs, self.doc(by_title))
             if d.genre in GENRE:
                 self.add(s, PKG.genre, GENRE[d.genre])
             if d.issued:
