@@ -16,6 +16,7 @@ time_references, counts_summary, notes…). A type is "n/a" when the gold has no
 | document.addressees[]                     | documents   | each pkg:addressee, by zh label       |
 | document.published_by / .editor           | documents   | pkg:publishedBy (label) / pkg:editor  |
 | document.answers_proposal.number          | documents   | pkg:answers → proposal of that number |
+| document.embedded_plan_title / .attachment | documents  | pkg:attachment → a document so titled |
 | cited_documents[].title_zh (+ alias[es])  | documents   | a pkg:PolicyDocument of that title    |
 | cited_documents[].issuers[]               | documents   | its pkg:issuedBy, by zh label         |
 | cited_documents[].issued                  | docs, dates | its pkg:issued                        |
@@ -23,7 +24,7 @@ time_references, counts_summary, notes…). A type is "n/a" when the gold has no
 | cited_documents[].doc_number              | citations   | that cited document's documentNumber  |
 | organizations[].label_zh (+ aliases)      | organisations | a pkg:Organization so labelled      |
 | places[].adcode                           | places      | a division with that pkg:adminCode    |
-| places[].label_zh (+ aliases), no adcode  | places      | a division so labelled                |
+| places[].label_zh (+ aliases), no adcode  | places      | a region or town so labelled          |
 | numbered_lists.<key>.items[]              | list_items  | each item, one list, ordinal = place  |
 | numbered_lists[] / unnumbered_lists[]:    | list_items  | those items in one list (ordinals     |
 |   .first_item, .last_item                 |             |   from numbers_present/count_listed,  |
@@ -45,13 +46,16 @@ time_references, counts_summary, notes…). A type is "n/a" when the gold has no
 Graph facts (the precision denominators): documents — the document's own properties for the
 keys the gold gives, and every other pkg:PolicyDocument (with issuers/issued where the gold
 entry gives them); citations — pkg:cites (and pkg:legalBasis) objects of the document;
-organisations — every pkg:Organization; places — every division carrying pkg:evidence (not
-gazetteer parents); list_items — every pkg:ReformItem/TrialTask/Project/Measure/Section; amounts —
-every pkg:amount triple; dates — every triple with an xsd:date/gYear/gYearMonth/dateTime
-object. Amounts and dates are matched as multisets of (value, datatype). Labels are compared
-through `normalise.fold` (full/half-width punctuation alike, no spaces). Where the gold gives
-only the first and last items of a list, the graph's other items of that list count as
-matching when their ordinal is within the gold's numbering (or, unnumbered, within its count).
+organisations — every pkg:Organization read from the text (not a successor added from the
+table of reorganisations); places — every division, region or town carrying pkg:evidence
+(not gazetteer parents); list_items — every pkg:ReformItem/TrialTask/Project/Measure/Section;
+amounts — every pkg:amount triple; dates — every triple with an xsd:date/gYear/gYearMonth/
+dateTime object, except on nodes described only from reference tables (the year of a
+reorganisation). Amounts and dates are matched as multisets of (value, datatype). Labels are
+compared through `normalise.fold` (full/half-width punctuation alike, no spaces). Where the
+gold gives only the first and last items of a list, the graph's other items of that list
+count as matching when their ordinal is within the gold's numbering (or, unnumbered, within
+its count).
 """
 
 from __future__ import annotations
@@ -65,7 +69,7 @@ from pathlib import Path
 from typing import Any
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, SKOS, XSD
+from rdflib.namespace import PROV, RDF, SKOS, XSD
 
 from policykg.build import build_one
 from policykg.normalise import fold
@@ -192,6 +196,11 @@ class _View:
 
     def objects(self, s: URIRef, p: URIRef) -> list:
         return sorted(set(self.g.objects(s, p)))
+
+    def reference_only(self, s: URIRef) -> bool:
+        """Described from the project's reference tables (a gazetteer parent, a successor
+        body, a reorganisation), not read from the text: no fact of the document."""
+        return (s, PROV.wasDerivedFrom, None) in self.g and (s, PKG.evidence, None) not in self.g
 
     def zh(self, s: URIRef) -> set[str]:
         """Folded zh pref and alt labels."""
@@ -402,6 +411,17 @@ def match_documents(gold: dict, v: _View, doc: URIRef) -> FactResult | None:
     # every other document: present by title; its issuers and date where the gold gives them
     others = [d for d in v.of_class(PKG.PolicyDocument) if d != doc and d not in answered]
     found: dict[URIRef, dict] = {}
+    # a document carried in this one (the plan a cover notice issues, an attachment)
+    carried = v.objects(doc, PKG.attachment)
+    for key in ("embedded_plan_title", "attachment"):
+        title = meta.get(key) if isinstance(meta, dict) else None
+        if isinstance(title, str) and title:
+            node = v.find(carried, {fold(title)})
+            r.expect(node is not None, f"attaches 《{title}》")
+            if node is not None:
+                found.setdefault(node, {})
+    for a in carried:
+        r.saw(a in found, f"attaches {v.describe(a)}")
     for c in cited:
         node = v.find(others, _names(c))
         title = c.get("title_zh") or "?"
@@ -453,6 +473,8 @@ def match_organisations(gold: dict, v: _View) -> FactResult | None:
     for label, names in wanted:
         r.expect(v.find(orgs, names) is not None, f"organisation {label}")
     for s in orgs:
+        if v.reference_only(s):
+            continue  # a successor added from the table of reorganisations, not read
         r.saw(any(v.has_label(s, names) for _, names in wanted), f"pkg:Organization "
               f"{v.describe(s)}")
     return r
@@ -462,8 +484,9 @@ def match_places(gold: dict, v: _View) -> FactResult | None:
     if not isinstance(gold.get("places"), list):
         return None
     r = FactResult("places")
-    # coded divisions, and named regions (京津冀) for gold places without a code
-    divisions = v.of_class(PKG.AdministrativeDivision) + v.of_class(PKG.Region)
+    # coded divisions, and named regions (京津冀) and towns for gold places without a code
+    divisions = (v.of_class(PKG.AdministrativeDivision) + v.of_class(PKG.Region)
+                 + v.of_class(PKG.Town))
     codes = {s: set(v.strings(s, PKG.adminCode)) for s in divisions}
     gold_codes: set[str] = set()
     label_only: set[str] = set()  # names of gold places without a code
@@ -719,7 +742,8 @@ def match_dates(gold: dict, v: _View) -> FactResult | None:
         return None
     r = FactResult("dates")
     graph = [(k, f"{p.split('#')[-1]} of {v.describe(s)}: {_show_date(k)}")
-             for s, p, o in sorted(v.g) if (k := _literal_date_key(o))]
+             for s, p, o in sorted(v.g) if (k := _literal_date_key(o))
+             and not v.reference_only(s)]
     _multiset(r, wanted, graph)
     return r
 

@@ -5,14 +5,16 @@ Knows nothing of text; see docs/graph-model.md for the pattern."""
 from __future__ import annotations
 
 from rdflib import Dataset, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from policykg.gazetteer import load_gazetteer
-from policykg.ids import DEFAULT_BASE, short_hash, slug
+from policykg.ids import DEFAULT_BASE, document_key, short_hash, slug
 from policykg.labels import English, english
 from policykg.normalise import fold
+from policykg.pinyin import syllables
 from policykg.records import DateValue, Evidence, Extraction
-from policykg.vocab import DIVISION_CLASS, GENRE, LABEL_METHOD, LEVEL, OA, PKG
+from policykg.termbase import load_termbase
+from policykg.vocab import DIVISION_CLASS, DUTY, GENRE, LABEL_METHOD, LEVEL, OA, ORG, PKG
 
 _DATE_TYPE = {"year": XSD.gYear, "month": XSD.gYearMonth, "day": XSD.date,
               "datetime": XSD.dateTime}
@@ -113,6 +115,7 @@ class Mapper:
         self.documents()
         self.organizations()
         self.places()
+        self.towns()
         self.regions()
         for z in ex.zones.values():
             s = self.entity(self.iri("zone", z.key), PKG.TrialZone, z.label, z.evidence,
@@ -143,6 +146,8 @@ class Mapper:
                 self.add(s, PKG.selectCount, Literal(p.select_count))
         self.item_lists()
         self.stated()
+        self.tasks()
+        self.quantities()
         for e in ex.events:
             s = self.entity(self.iri("event", self.doc_key, e.key), PKG.Event, e.label,
                             e.evidence)
@@ -174,6 +179,12 @@ class Mapper:
             self.evidence(s, d.evidence)
             if d.number:
                 self.add(s, PKG.documentNumber, Literal(d.number))
+                # A document known by its number is also the one another text cites by its
+                # title alone (that citation's IRI is the title's): say so, whichever graph
+                # holds the number, so the two meet in the union of the graphs.
+                by_title = document_key(d.title, None)
+                if fold(d.title) != fold(d.number) and by_title != d.key:
+                    self.add(s, OWL.sameAs, self.doc(by_title))
             if d.genre in GENRE:
                 self.add(s, PKG.genre, GENRE[d.genre])
             if d.issued:
@@ -192,6 +203,9 @@ class Mapper:
                 self.fact(s, PKG.addressee, self.iri("org", k), _first(ex.orgs[k].evidence))
             if d.editor:
                 self.add(s, PKG.editor, Literal(d.editor))
+            for k in d.attachments:
+                carried = ex.documents[k]
+                self.fact(s, PKG.attachment, self.doc(k), _first(carried.evidence))
         for c in ex.citations:
             p = PKG.legalBasis if c.legal_basis else PKG.cites
             self.fact(self.doc(c.citing), p, self.doc(c.cited), c.evidence)
@@ -221,6 +235,60 @@ class Mapper:
             en = English(o.en, o.en_method) if o.en else None
             self.labels(s, o.zh, en, alt_zh=o.aliases_zh, alt_en=o.aliases_en)
             self.evidence(s, o.evidence)
+        self.org_changes()
+
+    def org_changes(self) -> None:
+        """Bodies named under a former name: the change to their successors as a W3C ORG
+        change event, following the chain (环保总局 → 环境保护部 → 生态环境部). Successors the
+        text does not name are described from the table, not merged into the former body."""
+        tb = load_termbase()
+        source = self.iri("dataset", "organizations")
+        todo = sorted(k for k in self.ex.orgs if k in tb.changes)
+        done: set[str] = set()
+        while todo:
+            key = todo.pop(0)
+            if key in done:
+                continue
+            done.add(key)
+            ch = tb.changes[key]
+            event = self.iri("change", f"{key}-{ch.year or 'x'}")
+            names = [(e.zh, e.en) for k in (key, *ch.successors) if (e := tb.org(k))]
+            year = f"（{ch.year}年）" if ch.year else ""
+            zh = f"{names[0][0]}→{'、'.join(n for n, _ in names[1:])}{year}"
+            en = f"{names[0][1]} → {'; '.join(n for _, n in names[1:])}" + (
+                f" ({ch.year})" if ch.year else "")
+            self.add(event, RDF.type, ORG.ChangeEvent)
+            self.labels(event, zh, English(en, "composed"))
+            self.add(event, PROV.wasDerivedFrom, source)
+            if ch.year:
+                self.add(event, DCTERMS.date, Literal(ch.year, datatype=XSD.gYear))
+            self.add(event, ORG.originalOrganization, self.iri("org", key))
+            self.add(self.iri("org", key), ORG.changedBy, event)
+            for succ in ch.successors:
+                s = self.iri("org", succ)
+                self.add(event, ORG.resultingOrganization, s)
+                self.add(s, ORG.resultedFrom, event)
+                if succ not in self.ex.orgs and (e := tb.org(succ)):
+                    self.add(s, RDF.type, PKG.Organization)
+                    method = "official" if e.en_source == "official" else "curated"
+                    self.labels(s, e.zh, English(e.en, method), alt_zh=set(e.aliases_zh),
+                                alt_en=set(e.aliases_en))
+                    self.add(s, PROV.wasDerivedFrom, source)
+                if succ in tb.changes:
+                    todo.append(succ)
+
+    def towns(self) -> None:
+        """Named towns: no code; within their county when the text gave it."""
+        for t in sorted(self.ex.towns.values(), key=lambda t: (t.county or "", t.name)):
+            s = self.town_iri(t.county, t.name)
+            self.add(s, RDF.type, PKG.Town)
+            self.labels(s, t.name, English(town_english(t.name), "transliterated"))
+            self.evidence(s, t.evidence)
+            if t.county:
+                self.add(s, PKG.within, self.iri("place", t.county))
+
+    def town_iri(self, county: str | None, name: str) -> URIRef:
+        return self.iri("town", f"{county}-{slug(name)}" if county else slug(name))
 
     def regions(self) -> None:
         for r in sorted(self.ex.regions.values(), key=lambda r: r.zh):
@@ -296,12 +364,68 @@ class Mapper:
                             PKG.Target if kind == "target" else PKG.StatedAmount, st.text,
                             st.evidence)
             where = (self.item_iri(st.section[0], st.section[1], "") if st.section
-                     else self.doc(self.doc_key))
+                     else self.doc(self._defining(ev.start)))
             self.add(s, PKG.statedIn, where)
             if st.deadline:
                 self.add(s, PKG.deadline, date_literal(st.deadline))
             if st.amount is not None:
                 self.add(s, PKG.amount, Literal(st.amount, datatype=XSD.decimal))
+
+
+    def tasks(self) -> None:
+        """Tasks and the bodies responsible for them, each link with its evidence."""
+        for t in self.ex.tasks:
+            if t.item is not None:
+                s = self.item_iri(*t.item)
+            elif t.on_section and t.section:
+                s = self.item_iri(t.section[0], t.section[1], "")
+            else:
+                ev = t.evidence[0]
+                s = self.entity(self.iri("task", self.doc_key, f"{ev.start}-{ev.end}"),
+                                PKG.Task, t.text, t.evidence)
+                self.add(s, PKG.definedIn, self.doc(self._defining(ev.start)))
+                self.add(s, PKG.statedIn, self.item_iri(t.section[0], t.section[1], "")
+                         if t.section else self.doc(self._defining(ev.start)))
+            for d in t.duties:
+                self.fact(s, DUTY[d.role], self.iri("org", d.org), d.evidence)
+
+    def quantities(self) -> None:
+        """Percentages and ranges, on the target they belong to, in their section."""
+        for q in self.ex.quantities:
+            ev = q.evidence[0]
+            s = self.entity(self.iri("quantity", self.doc_key, f"{ev.start}-{ev.end}"),
+                            PKG.StatedQuantity, q.text, q.evidence)
+            self.add(s, PKG.unit, Literal(q.unit))
+            for p, v in ((PKG.value, q.value), (PKG.minValue, q.min_value),
+                         (PKG.maxValue, q.max_value)):
+                if v is not None:
+                    self.add(s, p, Literal(v, datatype=XSD.decimal))
+            self.add(s, PKG.statedIn, self.item_iri(q.section[0], q.section[1], "")
+                     if q.section else self.doc(self._defining(ev.start)))
+            if q.target:
+                target = self.iri("target", self.doc_key, f"{q.target[0]}-{q.target[1]}")
+                self.add(target, PKG.hasQuantity, s)
+
+    def _defining(self, offset: int) -> str:
+        """The document text at `offset` belongs to: a carried plan from its title on."""
+        key = self.doc_key
+        for start, k in self.ex.parts:
+            if start <= offset:
+                key = k
+        return key
+
+
+_TOWN_KIND = (("街道", "Subdistrict"), ("镇", "Town"), ("乡", "Township"))
+
+
+def town_english(name: str) -> str:
+    """'石河镇' → 'Shihe Town': the name in pinyin (place readings applied), and its kind."""
+    for suffix, kind in _TOWN_KIND:
+        if name.endswith(suffix):
+            stem = "".join(syllables(name[:-len(suffix)]))
+            return f"{stem[:1].upper()}{stem[1:]} {kind}"
+    stem = "".join(syllables(name))
+    return stem[:1].upper() + stem[1:]
 
 
 def _near(evs: list[Evidence], where: Evidence | None) -> Evidence | None:

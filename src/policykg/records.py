@@ -48,6 +48,15 @@ class PlaceRecord:
 
 
 @dataclass
+class TownRecord:
+    """A named town (镇, 乡, 街道): no code; its county when the text writes it in front."""
+
+    name: str
+    county: str | None  # admin code
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+@dataclass
 class RegionRecord:
     zh: str
     en: str
@@ -85,6 +94,7 @@ class DocumentRecord:
     aliases: set[str] = field(default_factory=set)
     evidence: list[Evidence] = field(default_factory=list)
     abridged: bool = False
+    attachments: list[str] = field(default_factory=list)  # keys of documents it carries
 
 
 @dataclass(frozen=True)
@@ -112,6 +122,43 @@ class StatedRecord:
     deadline: DateValue | None = None
     amount: Decimal | None = None
     section: tuple[str, int] | None = None  # (list key, ordinal) of the section stating it
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Duty:
+    """A body named as responsible for a task, in a role."""
+
+    role: str  # lead | participant | responsible | guide
+    org: str  # org key
+    evidence: Evidence
+
+
+@dataclass
+class TaskRecord:
+    """Work the text assigns to named bodies. Either a task of its own (the text before the
+    parenthesis naming them), or bodies on an item already read: the numbered section
+    (`on_section`) or a table row (`item` = (list key, ordinal, text))."""
+
+    text: str
+    section: tuple[str, int] | None  # (list key, ordinal) of the section it is in
+    duties: list[Duty] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+    on_section: bool = False
+    item: tuple[str, int | None, str] | None = None
+
+
+@dataclass
+class QuantityRecord:
+    """A percentage or a range (95%以上, 60%—70%, 1000万—2000万元)."""
+
+    text: str  # the clause that states it
+    unit: str  # % | 元
+    value: Decimal | None = None
+    min_value: Decimal | None = None
+    max_value: Decimal | None = None
+    section: tuple[str, int] | None = None
+    target: tuple[int, int] | None = None  # evidence span of the dated target it belongs to
     evidence: list[Evidence] = field(default_factory=list)
 
 
@@ -190,9 +237,15 @@ class Extraction:
     orgs: dict[str, OrgRecord] = field(default_factory=dict)
     places: dict[str, PlaceRecord] = field(default_factory=dict)
     regions: dict[str, RegionRecord] = field(default_factory=dict)  # by Chinese name
+    towns: dict[str, TownRecord] = field(default_factory=dict)  # by "county:name"
     lists: list[ListRecord] = field(default_factory=list)
     zones: dict[str, ZoneRecord] = field(default_factory=dict)
     programs: dict[str, ProgramRecord] = field(default_factory=dict)
     events: list[EventRecord] = field(default_factory=list)
     explores: list[Explores] = field(default_factory=list)
     stated: list[StatedRecord] = field(default_factory=list)  # targets and amounts
+    tasks: list[TaskRecord] = field(default_factory=list)  # responsible bodies
+    quantities: list[QuantityRecord] = field(default_factory=list)  # percentages, ranges
+    # (offset of its title line, key) of each document carried in the text (a cover
+    # notice's plan, an attachment): text from there on belongs to it
+    parts: list[tuple[int, str]] = field(default_factory=list)

@@ -87,5 +87,9 @@ class Segmentation:
                 return False
         return True
 
+    def token_across(self, b: int) -> tuple[int, int, str] | None:
+        """The token that boundary `b` falls strictly inside, if any."""
+        return self._covering.get(b)
+
     def words(self, start: int, end: int) -> list[str]:
         return [t[2] for t in self.tokens if t[0] >= start and t[1] <= end]

@@ -30,11 +30,25 @@ class Term:
     aliases_zh: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class OrgChange:
+    """A former body's reorganisation (org_changes.tsv): to one successor or several."""
+
+    former: str  # org id
+    successors: tuple[str, ...]  # org ids
+    year: str | None
+    kind: str  # renamed | reorganised | merged | split
+
+
 @dataclass
 class Termbase:
     orgs: list[OrgEntry] = field(default_factory=list)
     provincial: list[dict[str, str]] = field(default_factory=list)  # raw template rows
     terms: dict[str, Term] = field(default_factory=dict)
+    changes: dict[str, OrgChange] = field(default_factory=dict)  # former id → its change
+
+    def org(self, key: str) -> OrgEntry | None:
+        return next((o for o in self.orgs if o.key == key), None)
 
     def provincial_orgs(self, p_zh: str, p_en: str, p_slug: str) -> list[tuple[OrgEntry, bool]]:
         """Provincial bodies of one province. Each with a flag: True when some of its
@@ -63,6 +77,10 @@ def load_termbase() -> Termbase:
             aliases_en=tuple(split_cell(r.get("aliases_en", ""))),
             kind=r.get("kind", ""), status=r.get("status", "") or "current"))
     tb.provincial = list(read_table("provincial_bodies.tsv"))
+    for r in read_table("org_changes.tsv"):
+        tb.changes[r["former"]] = OrgChange(former=r["former"],
+                                            successors=tuple(split_cell(r["successors"])),
+                                            year=r["year"] or None, kind=r["kind"])
     for r in read_table("terms.tsv"):
         t = Term(zh=r["zh"], en=r["en"], type=r["type"], en_source=r["en_source"] or "curated",
                  aliases_zh=tuple(split_cell(r.get("aliases_zh", ""))))

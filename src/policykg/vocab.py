@@ -7,6 +7,7 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 PKG = Namespace("https://w3id.org/policykg/ontology#")
 OA = Namespace("http://www.w3.org/ns/oa#")
+ORG = Namespace("http://www.w3.org/ns/org#")
 
 LABEL_METHOD = {
     "official": PKG.OfficialLabel,
@@ -27,7 +28,11 @@ GENRE = {
 LEVEL = {"national": PKG.NationalLevel, "provincial": PKG.ProvincialLevel,
          "prefecture": PKG.PrefecturalLevel, "county": PKG.CountyLevel}
 
+# roles of bodies responsible for a task (policykg.extract.responsible)
+DUTY = {"lead": PKG.leadBody, "participant": PKG.participatingBody,
+        "responsible": PKG.responsibleBody, "guide": PKG.guidingBody}
+
 DIVISION_CLASS = {"province": PKG.Province, "prefecture": PKG.Prefecture, "county": PKG.County}
 
 PREFIXES = {"pkg": PKG, "oa": OA, "skos": SKOS, "rdfs": RDFS, "rdf": RDF, "xsd": XSD,
-            "prov": PROV, "dct": DCTERMS, "owl": OWL}
+            "prov": PROV, "dct": DCTERMS, "owl": OWL, "org": ORG}

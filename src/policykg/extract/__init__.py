@@ -3,7 +3,17 @@ an order where each can use what the earlier ones found."""
 
 from __future__ import annotations
 
-from policykg.extract import citations, lists, programs, sections, tables
+from policykg.extract import (
+    attachments,
+    citations,
+    lists,
+    programs,
+    quantities,
+    responsible,
+    sections,
+    tables,
+    towns,
+)
 from policykg.extract.context import Context
 from policykg.extract.metadata import Head, read_head
 from policykg.extract.orgs import build_org_index
@@ -47,7 +57,11 @@ def extract(norm: Normalised) -> Extraction:
         rec = out.regions.setdefault(r.zh, RegionRecord(
             r.zh, r.en, "official" if r.en_source == "official" else "curated", r.members))
         rec.evidence.append(text.evidence(m.start, m.end))
+    towns.towns(ctx)
     _head_facts(ctx, head)
+    head_end = max((sp[1] for sp in (head.title_span, head.number_span, head.addressee_span)
+                    if sp), default=0)
+    attachments.attachments(ctx, head_end)
     citations.read_proposal(ctx)
     citations.extract_citations(ctx)
     lists.numbered_lists(ctx)
@@ -63,6 +77,9 @@ def extract(norm: Normalised) -> Extraction:
     starts = sections.sections(ctx)
     sections.grouped_items(ctx)
     sections.stated(ctx, starts)
+    responsible.responsibilities(ctx, starts)
+    quantities.quantities(ctx, starts)
+    attachments.assign_parts(ctx)
     return out
 
 

@@ -11,7 +11,7 @@ from bisect import bisect_right
 
 from policykg.extract.context import Context
 from policykg.extract.lists import item_class
-from policykg.extract.text import MONEY_RE, NUM, money, to_int
+from policykg.extract.text import MONEY_RANGE_RE, MONEY_RE, NUM, money, to_int
 from policykg.records import DateValue, ItemRecord, ListRecord, StatedRecord
 
 _CN = "一二三四五六七八九十"
@@ -129,7 +129,7 @@ def _section_at(starts: list[tuple[int, tuple[str, int]]], offset: int) -> tuple
     return starts[i][1] if i >= 0 else None
 
 
-def _clause(ctx: Context, start: int, end: int) -> tuple[int, int]:
+def clause_span(ctx: Context, start: int, end: int) -> tuple[int, int]:
     """The clause around [start, end): between the nearest ，。； on either side."""
     text = ctx.raw
     s0 = max(text.rfind(c, 0, start) for c in "，,。；;\n") + 1
@@ -155,10 +155,11 @@ def stated(ctx: Context, starts: list[tuple[int, tuple[str, int]]]) -> None:
             ctx.out.stated.append(StatedRecord(
                 kind="target", text=label, deadline=value, section=_section_at(starts, s0),
                 evidence=[ctx.ev(m.start(), m.end())]))
+    ranges = [m.span() for m in MONEY_RANGE_RE.finditer(ctx.raw)]
     for m in MONEY_RE.finditer(ctx.raw):
-        if any(a <= m.start() < b for a, b in event_spans):
-            continue
-        c0, c1 = _clause(ctx, m.start(), m.end())
+        if any(a <= m.start() < b for a, b in event_spans + ranges):
+            continue  # an event's figure, or the end of a range (a quantity)
+        c0, c1 = clause_span(ctx, m.start(), m.end())
         ctx.out.stated.append(StatedRecord(
             kind="amount", text=ctx.raw[c0:c1].strip(), amount=money(m),
             section=_section_at(starts, m.start()), evidence=[ctx.ev(m.start(), m.end())]))

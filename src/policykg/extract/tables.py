@@ -10,8 +10,9 @@ import re
 
 from policykg.extract.context import Context
 from policykg.extract.lists import item_class
+from policykg.extract.responsible import column_role
 from policykg.extract.text import NUM, to_int
-from policykg.records import ItemRecord, ListRecord
+from policykg.records import Duty, ItemRecord, ListRecord, TaskRecord
 
 SEP = " | "
 NUMBER_HEADERS = ("序号", "编号", "序")
@@ -35,6 +36,8 @@ def tables(ctx: Context) -> None:
                          or "Measure", heading=before, defined_in=ctx.out.document.key,
                          stated_count=_stated(ctx.raw, noun, before))
         lst.evidence.append(ctx.ev(offsets[i], offsets[i] + len(lines[i])))
+        # columns naming responsible bodies (牵头部门, 指导部门 …): their index and role
+        roles = {k: r for k, h in enumerate(header) if (r := column_role(h))}
         j = i + 1
         while j < len(lines) and (SEP in lines[j] or GROUP.match(lines[j])):
             cells = lines[j].split(SEP)
@@ -45,10 +48,27 @@ def tables(ctx: Context) -> None:
                 s = offsets[j] + cell_start + len(cells[1]) - len(cells[1].lstrip())
                 lst.items.append(ItemRecord(text=text, ordinal=n,
                                             evidence=[ctx.ev(s, s + len(text))]))
+                _row_duties(ctx, lst.key, n, text, cells, offsets[j], roles)
             j += 1
         if lst.items:
             ctx.out.lists.append(lst)
         i = j
+
+
+def _row_duties(ctx: Context, list_key: str, n: int, text: str, cells: list[str],
+                row_start: int, roles: dict[int, str]) -> None:
+    """The bodies a row's responsibility cells name, as duties on the row's item."""
+    duties: list[Duty] = []
+    cell_start = row_start
+    for k, cell in enumerate(cells):
+        if k in roles:
+            for s, e, key in ctx.orgs_in(cell_start, cell_start + len(cell)):
+                duties.append(Duty(role=roles[k], org=key, evidence=ctx.ev(s, e)))
+        cell_start += len(cell) + len(SEP)
+    if duties:
+        ctx.out.tasks.append(TaskRecord(text=text, section=None, duties=duties,
+                                        evidence=[d.evidence for d in duties],
+                                        item=(list_key, n, text)))
 
 
 def _stated(text: str, noun: str, heading: str) -> int | None:

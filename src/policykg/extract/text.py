@@ -108,7 +108,17 @@ MONEY_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(万亿|亿|千万|百万|万)?元")
 _SCALE = {None: 1, "万": 10**4, "百万": 10**6, "千万": 10**7, "亿": 10**8, "万亿": 10**12}
 
 
+# 1000万—2000万元, 1000—2000万元 (the first number takes the second's unit), 5亿至8亿元
+MONEY_RANGE_RE = re.compile(
+    r"(\d+(?:\.\d+)?)\s*(万亿|亿|千万|百万|万)?元?\s*(?:[—–\-－~～]+|至|到)\s*"
+    r"(\d+(?:\.\d+)?)\s*(万亿|亿|千万|百万|万)?元")
+
+
 def money(m: re.Match[str]) -> Decimal:
     """'1025.2亿元' → Decimal('102520000000'); exact, no float."""
-    v = Decimal(m.group(1)) * _SCALE[m.group(2)]
+    return money_value(m.group(1), m.group(2))
+
+
+def money_value(number: str, unit: str | None) -> Decimal:
+    v = Decimal(number) * _SCALE[unit]
     return v.quantize(Decimal(1)) if v == v.to_integral_value() else v.normalize()
