@@ -33,8 +33,10 @@ class Virtuoso:
 
     @property
     def args(self) -> list[str]:
-        """The other command-line options policykg needs for it."""
-        return ["--update-endpoint", self.base + "/sparql-auth"]
+        """The other command-line options policykg needs for it (uploads by the Graph Store
+        Protocol; the store-interface tests use INSERT DATA, with the update endpoint only)."""
+        return ["--update-endpoint", self.base + "/sparql-auth",
+                "--gsp-endpoint", self.base + "/sparql-graph-crud-auth"]
 
     @property
     def env(self) -> dict[str, str]:

@@ -84,6 +84,7 @@ class RemoteStore(GraphStore):
         self._generation = 0
         self._graphs: tuple[float, int, list[str]] | None = None  # (time, generation, names)
         self._syntax = ox.Store()  # an empty store: parses queries like the embedded one
+        self._batch = config.batch_triples  # lowered when the server refuses a batch
 
     # --- connection ---------------------------------------------------------------------------
     @property
@@ -264,6 +265,7 @@ class RemoteStore(GraphStore):
             return
         if r.status_code in (400, 413, 500) and len(lines) > 50:
             half = len(lines) // 2
+            self._batch = min(self._batch, half)  # remembered: no second refusal per batch
             self._upload(graph, lines[:half])
             self._upload(graph, lines[half:])
             return
@@ -274,7 +276,7 @@ class RemoteStore(GraphStore):
         operation. Returns the number of triples sent."""
         staging = _Staging(self, graph)
         try:
-            for batch in _batches(lines, self.config.batch_triples):
+            for batch in _batches(lines, self._batch):
                 staging.send(batch)
             staging.commit()
         except BaseException:
@@ -313,7 +315,7 @@ class RemoteStore(GraphStore):
         staged: dict[str, _Staging] = {}
         pending: dict[str, list[str]] = {}
         waiting = 0
-        budget = self.config.batch_triples * 20
+        budget = self.config.batch_triples * 20  # lines waiting in memory at most
         try:
             with open(path, "rb") as f:
                 for q in ox.parse(_Counting(f, on_progress), format=fmt):
@@ -323,7 +325,7 @@ class RemoteStore(GraphStore):
                     g = q.graph_name.value
                     pending.setdefault(g, []).append(nt_line(q))
                     waiting += 1
-                    if len(pending[g]) >= self.config.batch_triples or waiting >= budget:
+                    if len(pending[g]) >= self._batch or waiting >= budget:
                         g = max(pending, key=lambda k: len(pending[k]))
                         batch = pending.pop(g)
                         staged.setdefault(g, _Staging(self, g)).send(batch)
