@@ -53,6 +53,14 @@ def test_no_place_inside_ordinary_words():
     assert ex.places == {}
 
 
+def test_a_short_county_name_counts_before_a_facility_named_after_it():
+    text = ("四川省人民政府关于交通建设的报告\n国家支持建设康定机场，推进泸州港扩能。"
+            "资源配置要合理，平安建设要加强。\n")
+    ex = extract(normalise(text.encode("utf-8"), "t"))
+    assert {"513301", "510500"} <= set(ex.places)  # 康定市 (甘孜州), 泸州市
+    assert "450329" not in ex.places and "630203" not in ex.places  # 资源县, 平安区: words
+
+
 def test_relative_body_names_need_the_province():
     # 省委 only means 中共四川省委 in a Sichuan document
     central = "国务院关于某事的通知\n省委、省政府要加强领导。\n"

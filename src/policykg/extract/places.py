@@ -1,8 +1,10 @@
 """Places: gazetteer names found on word boundaries, resolved to one division.
 
 Counties are matched by full name only (short county names such as 平安, 资源, 长宁 are
-ordinary words). A name shared by several divisions is resolved to the province when one
-of them is a province, else to the one inside the document's province, else dropped.
+ordinary words) — except right before a facility named after the place (康定机场, 泸州港,
+万州大桥), where the short name can only be the place. A name shared by several divisions is
+resolved to the province when one of them is a province, else to the one inside the
+document's province, else dropped.
 """
 
 from __future__ import annotations
@@ -19,6 +21,22 @@ from policykg.segment import Segmentation, tokenizer
 def _matcher() -> NameMatcher[tuple[str, ...]]:
     gz = load_gazetteer()
     return NameMatcher({name: tuple(d.code for d in ds) for name, ds in gz.by_name.items()})
+
+
+# Facilities named after the county or city they serve.
+FACILITIES = ("机场", "火车站", "高铁站", "火车南站", "火车北站", "港", "大桥", "水电站", "海关")
+
+
+@cache
+def _facility_matcher() -> NameMatcher[tuple[tuple[str, ...], int]]:
+    """'<short county name><facility>' → (codes of the counties, length of the short name)."""
+    gz = load_gazetteer()
+    stems: dict[str, list[str]] = {}
+    for d in gz.by_code.values():
+        if d.level == "county" and len(d.zh) >= 3 and d.zh[-1] in "市县区旗":
+            stems.setdefault(d.zh[:-1], []).append(d.code)
+    return NameMatcher({stem + f: (tuple(codes), len(stem)) for stem, codes in stems.items()
+                        for f in FACILITIES if stem not in gz.by_name})
 
 
 @cache
@@ -56,6 +74,11 @@ def find_places(text: str, seg: Segmentation, province: str | None,
             continue  # 新乡|村振兴: the short name's last character starts another word
         if d is not None:
             out.append((m, d))
+    for m in _facility_matcher().find(text):
+        codes, n = m.payload
+        d = _choose([gz.by_code[c] for c in codes], province)
+        if d is not None and seg.fits(m.start, m.start + n):
+            out.append((Match(m.start, m.start + n, m.name[:n], codes), d))
     return out
 
 
