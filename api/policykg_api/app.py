@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from policykg.store import open_store
 from policykg_api import entities, export_routes, ingest_routes, search_routes, sparql
+from policykg_api.cache import DescriptionCache
 from policykg_api.indexing import load_index, refresh
 from policykg_api.middleware import Observe
 from policykg_api.pool import QueryPool
@@ -38,6 +40,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                               "and pinyin, Linked Data and export.")
     app.state.settings = settings
     app.state.store = store
+    # rendered /data descriptions; a remote store may be written by others: short-lived
+    app.state.descriptions = DescriptionCache(
+        4096, ttl=None if isinstance(settings.store, Path) else 5.0)
 
     async def after_write(iris: set[str] | None = None) -> None:
         """Bring the search index up to date: the entities of the documents written, or
@@ -59,7 +64,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/health", summary="Liveness and store figures")
     async def health() -> dict:
-        return {"status": "ok", "triples": len(store), "documents": len(store.documents()),
+        # the counts scan the store: computed once per generation (the cache's key)
+        triples, documents = app.state.descriptions.get_or_make(
+            (store.generation, "/health"), lambda: (len(store), len(store.documents())))
+        return {"status": "ok", "triples": triples, "documents": documents,
                 "queries_stopped_at_deadline": app.state.pool.killed}
 
     app.include_router(sparql.router)

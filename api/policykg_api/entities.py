@@ -12,7 +12,7 @@ import json
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from policykg_api.describe import describe, entity_json, exists
 from policykg_api.entity_iris import BadPath, entity_iri, page_path
@@ -83,10 +83,15 @@ def entity_data(path: str, request: Request) -> Response:
         media = negotiate(request.headers.get("accept"), list(FORMATS))
         if media is None:
             return not_acceptable(list(FORMATS), headers={"Vary": "Accept"})
-    triples = describe(store, iri)
-    if media == "application/json":
-        return JSONResponse(entity_json(store, iri, triples), headers=headers)
-    body = serialise(media, triples, request.app.state.settings.base)
+    def render() -> bytes:
+        triples = describe(store, iri)
+        if media == "application/json":
+            return json.dumps(entity_json(store, iri, triples), ensure_ascii=False,
+                              separators=(",", ":")).encode("utf-8")
+        return serialise(media, triples, request.app.state.settings.base)
+
+    state = request.app.state
+    body = state.descriptions.get_or_make((state.store.generation, iri, media), render)
     charset = "" if media == "application/ld+json" else "; charset=utf-8"
     return Response(body, media_type=media + charset, headers=headers)
 

@@ -9,6 +9,7 @@ from functools import cache
 
 import pyoxigraph as ox
 from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
 
 from policykg.resources import ontology_path
 from policykg.search import normalise_lang
@@ -124,8 +125,9 @@ def search(request: Request,
         results.append({"iri": h.iri, "label": h.label, "lang": h.lang, "match": h.match,
                         "types": list(h.types), "label_zh": labels["zh"],
                         "label_en": labels["en"]})
-    return {"query": query, "lang": language, "types": wanted, "total": total,
-            "limit": n, "offset": skip, "results": results}
+    # a JSONResponse as is: FastAPI would otherwise re-encode the dict field by field
+    return JSONResponse({"query": query, "lang": language, "types": wanted, "total": total,
+                         "limit": n, "offset": skip, "results": results})
 
 
 @router.get("/suggest", summary="Autocomplete: labels that start with what was typed")
@@ -138,6 +140,6 @@ def suggest(request: Request,
     n = parse_int("limit", limit, 10, 1, 50)
     # exact and prefix matches rank before any other, so the first n hits hold them all
     hits = request.app.state.index.search(typed, limit=n)
-    return {"prefix": typed,
-            "suggestions": [{"label": h.label, "lang": h.lang, "iri": h.iri}
-                            for h in hits if h.match in ("exact", "prefix")][:n]}
+    return JSONResponse({"prefix": typed, "suggestions": [
+        {"label": h.label, "lang": h.lang, "iri": h.iri}
+        for h in hits if h.match in ("exact", "prefix")][:n]})
