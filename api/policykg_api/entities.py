@@ -18,6 +18,7 @@ from policykg_api.describe import describe, entity_json, exists
 from policykg_api.entity_iris import BadPath, entity_iri, page_path
 from policykg_api.errors import not_acceptable, text_error
 from policykg_api.negotiation import negotiate, parse_accept, quality
+from policykg_api.offload import off_loop_if_remote
 from policykg_api.pages import PAGE_HEADERS, render_not_found, render_page
 from policykg_api.rdf_formats import FORMATS, SUFFIXES, jsonld_context, serialise
 
@@ -56,7 +57,7 @@ def entity_id(path: str, request: Request) -> Response:
                        400: {"description": "not a valid entity IRI"},
                        404: {"description": "no such entity"},
                        406: {"description": "none of the offered media types is acceptable"}})
-def entity_data(path: str, request: Request) -> Response:
+async def entity_data(path: str, request: Request) -> Response:
     """The triples with the entity as subject (union of all document graphs), the types and
     labels of the IRIs it links to, and its evidence nodes with their quote and position
     selectors. The format is chosen by a suffix (`.ttl`, `.jsonld`, `.nt`, `.json`) or else
@@ -64,6 +65,10 @@ def entity_data(path: str, request: Request) -> Response:
     `/context.jsonld`, given inline), `application/n-triples`, or `application/json` — a
     plain view with `types`, `labels`, `label_method`, `outgoing`, `incoming` and
     `evidence`."""
+    return await off_loop_if_remote(request, _data, path, request)
+
+
+def _data(path: str, request: Request) -> Response:
     store = request.app.state.store.reader()
     media = None
     try:

@@ -98,7 +98,7 @@ def parse_query(name: str, raw: str | None) -> str:
 
 
 @router.get("/search", summary="Search entities by label in Chinese, English or pinyin")
-def search(request: Request,
+async def search(request: Request,
            q: str | None = Query(None, description="Words to find: 中文 (simplified or "
                                  "traditional), English, or pinyin with or without tones."),
            lang: str | None = Query(None, description="Only matches in this language count: "
@@ -131,7 +131,7 @@ def search(request: Request,
 
 
 @router.get("/suggest", summary="Autocomplete: labels that start with what was typed")
-def suggest(request: Request,
+async def suggest(request: Request,
             prefix: str | None = Query(None, description="What has been typed so far."),
             limit: str | None = Query(None, description="Suggestions, 1..50 (10).")) -> dict:
     """Labels (Chinese, English, or Chinese labels reached by pinyin) equal to or starting
