@@ -187,18 +187,19 @@ def ingest_loop(url: str, docs: dict[str, str], rec: Recorder, stop: threading.E
 
 def sample_rss(srv: Served, t0: float, every: float, out: list[tuple[float, int, int]],
                stop: threading.Event) -> None:
+    """(seconds, RSS of server + workers, RSS of the server process alone)."""
     while not stop.is_set():
-        tree = srv.tree()
-        out.append((time.monotonic() - t0, srv.rss_bytes(), len(tree)))
+        out.append((time.monotonic() - t0, srv.rss_bytes(), srv.ps.memory_info().rss))
         stop.wait(every)
 
 
 # --- figures ---------------------------------------------------------------------------------
 
-def growth_over(samples: list[tuple[float, int, int]], since: float) -> tuple[float, float]:
-    """Least-squares slope of RSS (bytes/s) over the samples from `since`, and the growth it
-    makes over that span (MB)."""
-    pts = [(t, r) for t, r, _ in samples if t >= since]
+def growth_over(samples: list[tuple[float, int, int]], since: float,
+                which: int = 1) -> tuple[float, float]:
+    """Least-squares slope of RSS (bytes/s; `which`: 1 the tree, 2 the server alone) over
+    the samples from `since`, and the growth it makes over that span (MB)."""
+    pts = [(s[0], s[which]) for s in samples if s[0] >= since]
     if len(pts) < 3:
         return 0.0, 0.0
     mt = sum(t for t, _ in pts) / len(pts)
@@ -218,9 +219,10 @@ def table(items: list[Sample], rss: list[tuple[float, int, int]], minutes: int) 
             ms = [s.seconds * 1000 for s in in_m if s.kind == kind]
             row[kind] = {"n": len(ms), "p50_ms": round(percentile(ms, 50), 1),
                          "p99_ms": round(percentile(ms, 99), 1)}
-        in_rss = [r for t, r, _ in rss if lo <= t < hi]
-        row["rss_mb"] = round(in_rss[-1] / 1e6) if in_rss else None
-        row["rss_max_mb"] = round(max(in_rss) / 1e6) if in_rss else None
+        in_rss = [(r, own) for t, r, own in rss if lo <= t < hi]
+        row["rss_mb"] = round(in_rss[-1][0] / 1e6) if in_rss else None
+        row["rss_max_mb"] = round(max(r for r, _ in in_rss) / 1e6) if in_rss else None
+        row["server_rss_mb"] = round(in_rss[-1][1] / 1e6) if in_rss else None
         rows.append(row)
     return rows
 
@@ -229,15 +231,16 @@ def print_table(rows: list[dict]) -> None:
     head = f"{'min':>3} {'requests':>8} {'errors':>6}"
     for kind in KINDS:
         head += f" {kind + ' n':>9} {'p50':>7} {'p99':>7}"
-    print(head + f" {'RSS MB':>7} {'max':>6}")
+    print(head + f" {'RSS MB':>7} {'max':>6} {'server':>6}")
     for r in rows:
         line = f"{r['minute']:3} {r['requests']:8} {r['errors']:6}"
         for kind in KINDS:
             k = r[kind]
             line += f" {k['n']:9} {k['p50_ms']:7.1f} {k['p99_ms']:7.1f}"
-        print(line + f" {r['rss_mb'] or 0:7} {r['rss_max_mb'] or 0:6}")
+        print(line + f" {r['rss_mb'] or 0:7} {r['rss_max_mb'] or 0:6} "
+                     f"{r['server_rss_mb'] or 0:6}")
     print("(latencies in ms; RSS: server + query workers, last and largest sample of the "
-          "minute)")
+          "minute; server: the server process alone, last sample)")
 
 
 def main() -> int:
@@ -319,12 +322,14 @@ def soak(srv: Served, docs: dict[str, str], iris: list[str], args: argparse.Name
     print_table(rows)
     half = args.minutes * 60 / 2
     slope, growth = growth_over(rss, half)
+    _, server_growth = growth_over(rss, half, which=2)
     first, last = rss[0][1] / 1e6, rss[-1][1] / 1e6
     errors = [s for s in rec.items if not s.ok]
     total = {k: [s.seconds * 1000 for s in items if s.kind == k] for k in KINDS}
     print(f"\nRSS {first:.0f} MB at the start, {last:.0f} MB at the end, largest "
           f"{max(r for _, r, _ in rss) / 1e6:.0f} MB; over the last half "
-          f"{slope * 3600 / 1e6:+.1f} MB/h, {growth:+.1f} MB (bound {args.max_growth_mb:g} MB)")
+          f"{slope * 3600 / 1e6:+.1f} MB/h, {growth:+.1f} MB (bound {args.max_growth_mb:g} MB), "
+          f"of which the server process {server_growth:+.1f} MB")
     print(f"documents {start_health['documents']} before, {end_health['documents']} after; "
           f"triples {start_health['triples']} before, {end_health['triples']} after; "
           f"{len(sent)} documents re-ingested, {len(mismatched)} not stored as last sent")
@@ -353,6 +358,7 @@ def soak(srv: Served, docs: dict[str, str], iris: list[str], args: argparse.Name
         "data_lost": len(mismatched) + abs(end_health["documents"] - start_health["documents"]),
         "rss_start_mb": round(first), "rss_end_mb": round(last),
         "rss_growth_last_half_mb": round(growth, 1), "rss_bound_mb": args.max_growth_mb,
+        "server_rss_growth_last_half_mb": round(server_growth, 1),
         "loadavg_1m": os.getloadavg()[0],
         "pass": all(checks.values()), "failed": [k for k, v in checks.items() if not v],
     }
