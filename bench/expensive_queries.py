@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import sys
 import tempfile
 import threading
@@ -190,6 +191,8 @@ def main() -> int:
         return measure(srv, iris, args)
     finally:
         srv.stop()
+        if args.workdir is None:  # a temporary store, not kept
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def measure(srv: Served, iris: list[str], args: argparse.Namespace) -> int:

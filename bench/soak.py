@@ -21,6 +21,7 @@ import json
 import os
 import random
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -272,6 +273,8 @@ def main() -> int:
         return soak(srv, docs, iris, args)
     finally:
         srv.stop()
+        if args.workdir is None:  # a temporary store, not kept
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def soak(srv: Served, docs: dict[str, str], iris: list[str], args: argparse.Namespace) -> int:
