@@ -667,7 +667,9 @@ def test_deadline_stops_the_query_frees_the_cpu_and_others_are_answered(server):
     th.start()
     time.sleep(1.0)
     busy_pid, busy_load = _busy_child(proc)
-    assert busy_pid is not None and busy_load > 0.5, \
+    # an idle worker uses ~0 CPU; a running one gets what a shared 2-core machine leaves it
+    # (0.3-0.5 of a core seen with other work running)
+    assert busy_pid is not None and busy_load > 0.1, \
         f"no server child process was running the expensive query (load {busy_load:.2f})"
 
     # While it runs, a cheap query on another connection is answered quickly.
