@@ -195,3 +195,22 @@ def test_many_updates_compact_and_answer_as_a_fresh_index():
     for q in ("试验区12号2", "zone 12 r2", "shiyanqu"):
         assert index.page(q, limit=50) == fresh.page(q, limit=50), q
     assert index.search("试验区12号1") == []  # an older round's label is gone
+
+
+def test_a_rebuilt_index_reuses_each_labels_analysis_and_finds_the_same(graph, monkeypatch):
+    """The service rebuilds its index after every write: labels seen before are not
+    segmented and romanised again, and the rebuilt index answers as the first did."""
+    import policykg.search as search
+
+    calls = []
+    real = search.syllables
+    monkeypatch.setattr(search, "syllables", lambda key: calls.append(key) or real(key))
+    search._zh_forms.cache_clear()
+    first = SearchIndex.from_graph(graph)
+    assert len(calls) > 100, len(calls)
+    calls.clear()
+    second = SearchIndex.from_graph(graph)
+    assert calls == []
+    for q in ("城乡融合", "試驗區", "shifang", "chengxiang ronghe", "State Council", "什邡"):
+        assert first.search(q, limit=50) == second.search(q, limit=50), q
+    assert [h.lang for h in second.search("shifang")][:1] == ["pinyin"]

@@ -20,7 +20,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
@@ -75,6 +75,16 @@ class _Key:
     label: str
     lang: str
     preferred: bool
+
+
+@lru_cache(maxsize=1 << 17)
+def _zh_forms(text: str) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """A Chinese label's folded key, folded words and pinyin syllables. Cached: the service
+    rebuilds its index after every write with most labels unchanged, and segmenting and
+    romanising are most of a build."""
+    key = fold_zh(text)
+    words = tuple(fold_zh(w) for w in tokenizer().cut(text, HMM=False) if fold_zh(w))
+    return key, words, tuple(syllables(key))
 
 
 def _bigrams(s: str) -> set[str]:
@@ -168,14 +178,11 @@ class SearchIndex:
         seen: set[tuple[str, str]] = set()
         for text, lang, preferred in sorted(labels, key=lambda x: (not x[2], x[1], x[0])):
             if lang == "zh":
-                key = fold_zh(text)
-                words = tuple(fold_zh(w) for w in tokenizer().cut(text, HMM=False)
-                              if fold_zh(w))
+                key, words, syl = _zh_forms(text)
                 self._add(_Key(entity, key, words, text, "zh", preferred), seen)
-                syl = syllables(key)
                 if syl:
-                    self._add(_Key(entity, "".join(syl), tuple(syl), text, "pinyin",
-                                   preferred), seen)
+                    self._add(_Key(entity, "".join(syl), syl, text, "pinyin", preferred),
+                              seen)
             else:
                 key = fold_en(text)
                 self._add(_Key(entity, key, tuple(key.split()), text, "en", preferred), seen)
