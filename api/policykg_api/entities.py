@@ -25,6 +25,14 @@ from policykg_api.rdf_formats import FORMATS, SUFFIXES, jsonld_context, serialis
 router = APIRouter(tags=["Linked Data"])
 
 
+def _exists(request: Request, iri: str) -> bool:
+    """Whether the store has the entity, remembered like the descriptions (a remote store
+    answers it with two round trips)."""
+    state = request.app.state
+    return state.descriptions.get_or_make((state.store.generation, iri, "exists"),
+                                          lambda: exists(state.store.reader(), iri))
+
+
 def _not_found(iri: str) -> PlainTextResponse:
     return text_error(404, f"no entity {iri} in this graph")
 
@@ -41,7 +49,7 @@ def entity_id(path: str, request: Request) -> Response:
         iri = entity_iri(request, path)
     except BadPath as e:
         return text_error(400, str(e))
-    if not exists(request.app.state.store.reader(), iri):
+    if not _exists(request, iri):
         return _not_found(iri)
     accept = parse_accept(request.headers.get("accept"))
     html = max(quality(m, accept, wildcard=False) for m in ("text/html", "application/xhtml+xml"))
@@ -74,13 +82,13 @@ def _data(path: str, request: Request) -> Response:
     try:
         for suffix, m in SUFFIXES.items():
             if path.endswith(suffix) and len(path) > len(suffix):
-                if exists(store, entity_iri(request, path[: -len(suffix)])):
+                if _exists(request, entity_iri(request, path[: -len(suffix)])):
                     path, media = path[: -len(suffix)], m
                 break
         iri = entity_iri(request, path)
     except BadPath as e:
         return text_error(400, str(e))
-    if not exists(store, iri):
+    if not _exists(request, iri):
         return _not_found(iri)
     headers = {"Link": f'<{page_path(request, iri)}>; rel="alternate"; type="text/html"'}
     if media is None:
@@ -125,7 +133,7 @@ def entity_page(path: str, request: Request) -> Response:
     except BadPath as e:
         return text_error(400, str(e))
     store = request.app.state.store.reader()
-    if not exists(store, iri):
+    if not _exists(request, iri):
         return HTMLResponse(render_not_found(iri), status_code=404, headers=PAGE_HEADERS)
     view = entity_json(store, iri, describe(store, iri))
     return HTMLResponse(render_page(request, path, view), headers=PAGE_HEADERS)
