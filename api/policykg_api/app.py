@@ -24,7 +24,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        pool = QueryPool(settings.store, settings.workers)
+        pool = QueryPool(settings.store, settings.workers, settings.max_workers)
         await pool.start()
         app.state.pool = pool
         app.state.index = await asyncio.get_running_loop().run_in_executor(

@@ -180,6 +180,10 @@ class _Worker:
 
     def kill(self) -> None:
         self.proc.kill()
+        self.reap()
+
+    def reap(self) -> None:
+        """Wait for a killed process to exit (a large one takes ~0.1 s: not on the loop)."""
         self.proc.join(5)
         self.conn.close()
 
@@ -192,17 +196,26 @@ class _Worker:
 
 
 class QueryPool:
-    def __init__(self, spec: StoreSpec, size: int = 2) -> None:
+    """`size` worker processes, growing up to `max_size` when a query has waited `grace`
+    seconds for one (long queries then do not hold every cheap one up until their deadline)."""
+
+    grace = 0.2
+
+    def __init__(self, spec: StoreSpec, size: int = 2, max_size: int | None = None) -> None:
         self.spec = spec
         self.size = size
+        self.max_size = max(size, max_size if max_size is not None else 2 * size)
         self._ctx = mp.get_context("spawn")
         self._idle: asyncio.Queue[_Worker] | None = None
+        self._count = 0  # workers alive: idle, running a query, or held by a writer
+        self._writing = False
         self.killed = 0  # queries stopped at their deadline, for /health
 
     async def start(self) -> None:
         self._idle = asyncio.Queue()
         for _ in range(self.size):
             self._idle.put_nowait(_Worker(self._ctx, self.spec))
+        self._count = self.size
 
     async def close(self) -> None:
         if self._idle is None:
@@ -210,16 +223,29 @@ class QueryPool:
         while not self._idle.empty():
             self._idle.get_nowait().stop()
 
+    async def _acquire(self, timeout: float) -> _Worker:
+        assert self._idle is not None, "pool not started"
+        try:
+            return await asyncio.wait_for(self._idle.get(), min(self.grace, timeout))
+        except TimeoutError:
+            if timeout <= self.grace:
+                raise
+        if self._count < self.max_size and not self._writing:
+            self._count += 1  # a new process: its first query pays its start-up
+            return _Worker(self._ctx, self.spec)
+        return await asyncio.wait_for(self._idle.get(), timeout - self.grace)
+
     async def run(self, req: QueryRequest, timeout: float) -> QueryReply:
         assert self._idle is not None, "pool not started"
         loop = asyncio.get_running_loop()
         start = loop.time()
-        worker = await asyncio.wait_for(self._idle.get(), timeout)
+        worker = await self._acquire(timeout)
         remaining = max(0.05, timeout - (loop.time() - start))
         try:
             return await worker.call(req, remaining)
         except (QueryTimeout, WorkerDied):
-            worker.kill()
+            worker.proc.kill()  # at once; waiting for it to exit is done off the loop
+            loop.run_in_executor(None, worker.reap)
             self.killed += 1
             worker = _Worker(self._ctx, self.spec)
             raise
@@ -230,9 +256,13 @@ class QueryPool:
     async def exclusive(self) -> AsyncIterator[None]:
         """Hold every worker: no query reads the store while the caller writes it."""
         assert self._idle is not None
-        held = [await self._idle.get() for _ in range(self.size)]
+        self._writing = True  # no new workers while the writer collects them all
         try:
-            yield
+            held = [await self._idle.get() for _ in range(self._count)]
+            try:
+                yield
+            finally:
+                for w in held:
+                    self._idle.put_nowait(w)
         finally:
-            for w in held:
-                self._idle.put_nowait(w)
+            self._writing = False

@@ -30,4 +30,7 @@ class Settings:
         o.strip() for o in os.environ.get("POLICYKG_CORS_ORIGINS", "*").split(",") if o.strip()])
     workers: int = field(default_factory=lambda: int(os.environ.get("POLICYKG_QUERY_WORKERS",
                                                                     "2")))
+    # more worker processes, up to this many, while queries wait for one
+    max_workers: int = field(default_factory=lambda: int(os.environ.get(
+        "POLICYKG_MAX_QUERY_WORKERS", "4")))
     max_query_bytes: int = 1_000_000
