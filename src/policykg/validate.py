@@ -8,19 +8,49 @@ API, the tests) never have to query a SHACL report graph themselves.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pyshacl
 import rdflib
+import rdflib.plugin
 from rdflib import RDF, RDFS, SH, BNode, Literal, URIRef
 from rdflib.collection import Collection
+from rdflib.plugins.sparql.algebra import translateQuery
+from rdflib.plugins.sparql.parser import parseQuery
+from rdflib.plugins.sparql.processor import SPARQLProcessor
+from rdflib.query import Processor
 from rdflib.term import Node
 
 from policykg import resources
 
 # Report order: the problems that make a graph fail come first.
 _SEVERITIES = ("Violation", "Warning", "Info")
+
+
+@lru_cache(maxsize=256)
+def _prepared(query: str, base: str | None, namespaces: tuple[tuple[str, Node], ...]):
+    return translateQuery(parseQuery(query), base, dict(namespaces))
+
+
+class PreparingSPARQLProcessor(SPARQLProcessor):
+    """rdflib's SPARQL processor, parsing each distinct query text once per process.
+
+    pySHACL runs a SPARQL constraint once per focus node, passing the same text each time
+    with `$this` bound; rdflib parses (pyparsing) and translates it every time, which took
+    85% of validating one document (3.6 s of 4.2 s for 3,000 triples). A prepared query is
+    what rdflib itself reuses across bindings (`prepareQuery`), so the results are the same.
+    """
+
+    def query(self, strOrQuery, initBindings=None, initNs=None, base=None, DEBUG=False):
+        if isinstance(strOrQuery, str):
+            namespaces = tuple(sorted((initNs or {}).items()))
+            strOrQuery = _prepared(strOrQuery, base, namespaces)
+        return super().query(strOrQuery, initBindings, initNs, base, DEBUG)
+
+
+# Graph.query looks its processor up by this name on every call.
+rdflib.plugin.register("sparql", Processor, __name__, "PreparingSPARQLProcessor")
 
 
 @cache
