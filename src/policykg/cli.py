@@ -108,10 +108,41 @@ def _load(path: Path) -> Dataset:
 
 
 @app.command("validate")
-def validate_cmd(file: Annotated[Path, typer.Argument(help="A graph file to check.")]) -> None:
-    """Validate a graph file against the SHACL shapes."""
-    from policykg.validate import validate
+def validate_cmd(
+    file: Annotated[Path | None, typer.Argument(
+        help="A graph file to check (or --store).")] = None,
+    store: Annotated[Path | None, typer.Option(
+        "--store", help="Validate every document graph in this store, each on its own.")]
+        = None,
+    jobs: Annotated[int | None, typer.Option(
+        "--jobs", "-j", min=1, help="Worker processes for --store (default: one per core).")]
+        = None,
+) -> None:
+    """Validate a graph file, or every document of a store, against the SHACL shapes."""
+    import os
 
+    from policykg.validate import validate, validate_store
+
+    if (file is None) == (store is None):
+        _fail("give a graph FILE or --store DIR (one of them)")
+    if store is not None:
+        if not (store / "CURRENT").exists():
+            _fail(f"{store}: no store there")
+        db = _store(store)
+        graphs = [d.graph for d in db.documents()]
+        if not graphs:
+            _fail(f"{store}: the store holds no documents")
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      console=err, transient=True) as bar:
+            task = bar.add_task("validating", total=len(graphs))
+            result = validate_store(store, graphs, jobs or os.cpu_count() or 1,
+                                    on_document=lambda d: bar.advance(task))
+        for d in result.documents:
+            if d.violations:
+                err.print(f"[red]{d.graph}[/red]: {d.violations} violations, e.g. {d.first}",
+                          highlight=False)
+        out.print(result.totals(), highlight=False)
+        raise typer.Exit(0 if result.conforms else 1)
     report = validate(_load(file))
     out.print(report.text() if report.results else "conforms: no violations, no warnings")
     raise typer.Exit(0 if report.conforms else 1)
