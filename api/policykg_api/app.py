@@ -8,14 +8,14 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from policykg.search import SearchIndex, normalise_lang
-from policykg.store import OxigraphStore
+from policykg.store import GraphStore, open_store
 from policykg_api import entities, export_routes, ingest_routes, search_routes, sparql
 from policykg_api.middleware import Observe
 from policykg_api.pool import QueryPool
 from policykg_api.settings import Settings
 
 
-def _load_index(store: OxigraphStore) -> SearchIndex:
+def _load_index(store: GraphStore) -> SearchIndex:
     """The search index from the store's labels and types, read with two queries (no
     rdflib graph of the whole store)."""
     from collections import defaultdict
@@ -39,11 +39,11 @@ def _load_index(store: OxigraphStore) -> SearchIndex:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    store = OxigraphStore(settings.store_dir)
+    store = open_store(settings.store)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        pool = QueryPool(settings.store_dir, settings.workers)
+        pool = QueryPool(settings.store, settings.workers)
         await pool.start()
         app.state.pool = pool
         app.state.index = _load_index(store)

@@ -13,7 +13,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, VOID, XSD
 from starlette.concurrency import run_in_threadpool
 
-from policykg.store import FORMATS, OxigraphStore, iter_chunks
+from policykg.store import FORMATS, GraphStore, iter_chunks
 from policykg_api.errors import not_acceptable, text_error
 from policykg_api.negotiation import negotiate
 from policykg_api.vocabulary import PREFIXES, curie
@@ -45,12 +45,11 @@ def _choose(request: Request, fmt: str | None) -> str | PlainTextResponse:
     return next(k for k, m in MEDIA.items() if m == media)
 
 
-def serialise(store: OxigraphStore, fmt: str, graph: str | None) -> bytes:
+def serialise(store: GraphStore, fmt: str, graph: str | None) -> bytes:
     """Turtle and TriG with the usual prefixes; the rest as the store writes them."""
     if fmt not in ("ttl", "trig"):
         return store.export(fmt, graph)
-    g = ox.NamedNode(graph) if graph is not None else None
-    quads = store.reader().quads_for_pattern(None, None, None, g)
+    quads = store.quads(graph)
     if fmt == "trig":
         return ox.serialize(sorted(quads, key=str), format=FORMATS[fmt], prefixes=PREFIXES) or b""
     triples = sorted({q.triple for q in quads}, key=str)
@@ -102,7 +101,7 @@ _COUNT_TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE
 _COUNT_GRAPHS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
 
 
-def void_graph(store: OxigraphStore, base: str, root: str) -> Graph:
+def void_graph(store: GraphStore, base: str, root: str) -> Graph:
     """The dataset described with VoID and DCAT; `root` is this server's URL (for dumps)."""
     db = store.reader()
     ds = URIRef(base + "dataset")

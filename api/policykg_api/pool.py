@@ -1,5 +1,7 @@
 """SPARQL queries run in worker processes, so a query past its deadline can be stopped for
-real (the process is killed, its CPU freed) while the server keeps answering others.
+real (the process is killed, its CPU freed) while the server keeps answering others. (On a
+remote store the worker's HTTP request is dropped; the server's own limit — Virtuoso's
+MaxQueryExecutionTime — bounds what it keeps computing.)
 
 Each worker opens the store read-only and reopens it when the store's generation changes.
 Writes take every worker out of the pool first (`exclusive`), so nothing reads the files
@@ -15,6 +17,10 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
+
+from policykg.remote_config import RemoteConfig
+
+StoreSpec = Path | RemoteConfig  # a store folder, or a remote server's configuration
 
 
 class QueryTimeout(Exception):
@@ -117,10 +123,13 @@ def _execute(store, req: QueryRequest) -> QueryReply:
     return QueryReply(200, media, body, truncated, len(triples))
 
 
-def _worker_main(conn: Connection, store_path: str) -> None:
+def _worker_main(conn: Connection, spec: StoreSpec) -> None:
     import pyoxigraph as ox
 
-    store = None
+    from policykg.store import StoreError, open_store
+
+    remote = open_store(spec) if isinstance(spec, RemoteConfig) else None
+    store = remote
     generation = None
     while True:
         try:
@@ -130,11 +139,13 @@ def _worker_main(conn: Connection, store_path: str) -> None:
         if req is None:
             return
         try:
-            if store is None or generation != req.generation:
+            if remote is None and (store is None or generation != req.generation):
                 store = None
-                store = ox.Store.read_only(store_path)
+                store = ox.Store.read_only(str(spec))
                 generation = req.generation
             reply = _execute(store, req)
+        except StoreError as e:  # the remote server failed or is unreachable
+            reply = QueryReply(502, "text/plain; charset=utf-8", str(e).encode())
         except Exception as e:  # report, never die silently
             reply = QueryReply(500, "text/plain; charset=utf-8",
                                f"query failed: {type(e).__name__}: {e}".encode())
@@ -142,9 +153,9 @@ def _worker_main(conn: Connection, store_path: str) -> None:
 
 
 class _Worker:
-    def __init__(self, ctx: mp.context.BaseContext, store_path: str) -> None:
+    def __init__(self, ctx: mp.context.BaseContext, spec: StoreSpec) -> None:
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_main, args=(child, store_path), daemon=True)
+        self.proc = ctx.Process(target=_worker_main, args=(child, spec), daemon=True)
         self.proc.start()
         child.close()
 
@@ -181,8 +192,8 @@ class _Worker:
 
 
 class QueryPool:
-    def __init__(self, store_path: Path, size: int = 2) -> None:
-        self.store_path = str(store_path)
+    def __init__(self, spec: StoreSpec, size: int = 2) -> None:
+        self.spec = spec
         self.size = size
         self._ctx = mp.get_context("spawn")
         self._idle: asyncio.Queue[_Worker] | None = None
@@ -191,7 +202,7 @@ class QueryPool:
     async def start(self) -> None:
         self._idle = asyncio.Queue()
         for _ in range(self.size):
-            self._idle.put_nowait(_Worker(self._ctx, self.store_path))
+            self._idle.put_nowait(_Worker(self._ctx, self.spec))
 
     async def close(self) -> None:
         if self._idle is None:
@@ -210,7 +221,7 @@ class QueryPool:
         except (QueryTimeout, WorkerDied):
             worker.kill()
             self.killed += 1
-            worker = _Worker(self._ctx, self.store_path)
+            worker = _Worker(self._ctx, self.spec)
             raise
         finally:
             self._idle.put_nowait(worker)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from policykg.ids import DEFAULT_BASE
+from policykg.remote_config import RemoteConfig
 from policykg.store import default_store_dir
 
 
@@ -17,7 +18,8 @@ def _env_float(name: str, default: float) -> float:
 
 @dataclass
 class Settings:
-    store_dir: Path = field(default_factory=default_store_dir)
+    # a store folder, or a remote SPARQL server's configuration
+    store: Path | RemoteConfig = field(default_factory=default_store_dir)
     base: str = field(default_factory=lambda: os.environ.get("POLICYKG_BASE", DEFAULT_BASE))
     query_timeout: float = field(
         default_factory=lambda: _env_float("POLICYKG_QUERY_TIMEOUT", 30.0))

@@ -212,55 +212,127 @@ def labels_report(
     out.print(f"{len(rows)} entities with English that is not curated or official")
 
 
-StoreOpt = Annotated[Path | None, typer.Option(
-    "--store", help="Store folder (default: $POLICYKG_STORE or ~/.local/share/policykg/store)")]
+StoreOpt = Annotated[str | None, typer.Option(
+    "--store", help="A store folder (default: $POLICYKG_STORE or ~/.local/share/policykg/store), "
+    "or a SPARQL server: sparql+http://host:port/path")]
+UpdateOpt = Annotated[str | None, typer.Option(
+    "--update-endpoint", help="Remote store: SPARQL Update URL, when not the query URL "
+    "(Virtuoso: http://host:8890/sparql-auth)")]
+GspOpt = Annotated[str | None, typer.Option(
+    "--gsp-endpoint", help="Remote store: Graph Store Protocol URL for uploads, if the server "
+    "has one (Virtuoso: http://host:8890/sparql-graph-crud-auth)")]
+StoreConfigOpt = Annotated[Path | None, typer.Option(
+    "--store-config", help="Remote store: a TOML file with url, update_endpoint, gsp_endpoint, "
+    "user, password (or env POLICYKG_STORE_CONFIG; credentials also from "
+    "POLICYKG_STORE_USER / POLICYKG_STORE_PASSWORD)")]
 
 
-def _store(path: Path | None):
-    from policykg.store import OxigraphStore, StoreError, default_store_dir
+def _store_spec(store: str | None, update: str | None = None, gsp: str | None = None,
+                config: Path | None = None):
+    """A folder, or the configuration of a remote store."""
+    import os
+
+    from policykg.remote_config import StoreConfigError, is_remote, remote_config
+
+    conf_file = config or (Path(os.environ["POLICYKG_STORE_CONFIG"])
+                           if os.environ.get("POLICYKG_STORE_CONFIG") else None)
+    if is_remote(store) or (store is None and conf_file is not None):
+        try:
+            return remote_config(store, update, gsp, conf_file)
+        except StoreConfigError as e:
+            _fail(str(e))
+    if update or gsp:
+        _fail("--update-endpoint and --gsp-endpoint are for a remote store "
+              "(--store sparql+http://…)")
+    return Path(store) if store else None
+
+
+def _store(store: str | None, update: str | None = None, gsp: str | None = None,
+           config: Path | None = None):
+    from policykg.remote_store import RemoteStore
+    from policykg.store import StoreError, open_store
 
     try:
-        return OxigraphStore(path or default_store_dir())
+        db = open_store(_store_spec(store, update, gsp, config))
+        if isinstance(db, RemoteStore):
+            db.check()
+        return db
     except StoreError as e:
         _fail(str(e))
 
 
+_DATASETS = (".nq", ".trig")
+
+
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders of documents.")],
+    paths: Annotated[list[Path], typer.Argument(
+        help="Files or folders of documents; .nq/.trig files of document graphs are "
+             "bulk-loaded.")],
     store: StoreOpt = None,
+    update_endpoint: UpdateOpt = None,
+    gsp_endpoint: GspOpt = None,
+    store_config: StoreConfigOpt = None,
     base: Annotated[str, typer.Option(help="Base IRI for identifiers.")] = DEFAULT_BASE,
 ) -> None:
     """Add documents to the persistent store: one named graph each, all or nothing per
-    document; an unchanged document is skipped, a changed one replaced."""
+    document; an unchanged document is skipped, a changed one replaced. N-Quads/TriG files
+    (e.g. from `policykg export`) are bulk-loaded, graph by graph."""
     from policykg.ingest import ingest as run_ingest
     from policykg.store import StoreError
 
-    db = _store(store)
+    db = _store(store, update_endpoint, gsp_endpoint, store_config)
     try:
-        files = input_files(paths)
+        datasets = [p for p in paths if p.is_file() and p.suffix.lower() in _DATASETS]
+        files = input_files([p for p in paths if p not in datasets]) if len(datasets) < len(
+            paths) else []
         db.ensure_not_served()
     except (FileNotFoundError, StoreError) as e:
         _fail(str(e))
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  console=err, transient=True, disable=len(files) < 2) as bar:
-        task = bar.add_task("ingesting", total=len(files))
+    for path in datasets:
+        _bulk_load(db, path)
+    if files:
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      console=err, transient=True, disable=len(files) < 2) as bar:
+            task = bar.add_task("ingesting", total=len(files))
+            try:
+                report = run_ingest(files, db, base, on_file=lambda p: bar.advance(task))
+            except StoreError as e:
+                _fail(str(e))
+        for name, why in report.refused:
+            err.print(f"[yellow]refused[/yellow] {name}: {why}", highlight=False)
+        err.print(f"{db.location}: {report.count('added')} added, "
+                  f"{report.count('replaced')} replaced, {report.count('unchanged')} unchanged, "
+                  f"{len(report.refused)} refused; "
+                  f"{len(db)} triples in {len(db.documents())} documents")
+        if report.refused:
+            raise typer.Exit(1)
+
+
+def _bulk_load(db, path: Path) -> None:
+    from rich.progress import DownloadColumn, TransferSpeedColumn
+
+    from policykg.store import StoreError
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+                  TransferSpeedColumn(), console=err, transient=True) as bar:
+        task = bar.add_task(f"loading {path.name}", total=path.stat().st_size)
         try:
-            report = run_ingest(files, db, base, on_file=lambda p: bar.advance(task))
-        except StoreError as e:
-            _fail(str(e))
-    for name, why in report.refused:
-        err.print(f"[yellow]refused[/yellow] {name}: {why}", highlight=False)
-    err.print(f"{db.path}: {report.count('added')} added, {report.count('replaced')} replaced, "
-              f"{report.count('unchanged')} unchanged, {len(report.refused)} refused; "
-              f"{len(db)} triples in {len(db.documents())} documents")
-    if report.refused:
-        raise typer.Exit(1)
+            r = db.bulk_load(path, on_progress=lambda n: bar.advance(task, n))
+        except (StoreError, SyntaxError, OSError) as e:
+            _fail(f"{path}: {e}")
+    skipped = (f"; {r.outside_graphs} triples outside any named graph skipped"
+               if r.outside_graphs else "")
+    err.print(f"{db.location}: loaded {path.name}: {r.triples} triples in {r.graphs} graphs "
+              f"in {r.seconds:.1f} s ({r.triples_per_s:,.0f} triples/s){skipped}")
 
 
 @app.command()
 def serve(
     store: StoreOpt = None,
+    update_endpoint: UpdateOpt = None,
+    gsp_endpoint: GspOpt = None,
+    store_config: StoreConfigOpt = None,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
     query_timeout: Annotated[float | None, typer.Option(
@@ -281,23 +353,24 @@ def serve(
     from policykg_api.app import create_app
     from policykg_api.settings import Settings
 
-    db = _store(store)
+    spec = _store_spec(store, update_endpoint, gsp_endpoint, store_config)
+    db = _store(store, update_endpoint, gsp_endpoint, store_config)
     try:
         claim = db.claim_for_serving()  # held open while serving  # noqa: F841
     except StoreError as e:
         _fail(str(e))
     if db.is_empty():
-        err.print(f"{db.path}: empty store, ingesting the bundled corpus first")
+        err.print(f"{db.location}: empty store, ingesting the bundled corpus first")
         report = run_ingest([corpus_dir()], db, base)
         err.print(f"{report.count('added')} documents, {len(db)} triples")
-    settings = Settings(store_dir=db.path, base=base)
+    settings = Settings(store=spec if spec is not None else db.path, base=base)
     if query_timeout is not None:
         settings.query_timeout = query_timeout
     if max_rows is not None:
         settings.max_rows = max_rows
     if token is not None:
         settings.token = token
-    err.print(f"serving {db.path} on http://{host}:{port}/ (SPARQL at /sparql, docs at /docs)")
+    err.print(f"serving {db.location} on http://{host}:{port}/ (SPARQL at /sparql, docs at /docs)")
     # One JSON line per request on stderr (policykg.access) instead of uvicorn's text log.
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info",
@@ -308,18 +381,25 @@ def serve(
 def query(
     sparql: Annotated[str, typer.Argument(help="A SPARQL query, or @FILE to read one.")],
     store: StoreOpt = None,
+    update_endpoint: UpdateOpt = None,
+    gsp_endpoint: GspOpt = None,
+    store_config: StoreConfigOpt = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="json | csv | tsv | xml for "
                                      "SELECT/ASK; ttl | nt | jsonld for CONSTRUCT")] = "tsv",
 ) -> None:
     """Run a SPARQL query against the store (union default graph) and print the result."""
     import pyoxigraph as ox
 
+    from policykg.store import StoreError
+
     text = Path(sparql[1:]).read_text(encoding="utf-8") if sparql.startswith("@") else sparql
-    db = _store(store)
+    db = _store(store, update_endpoint, gsp_endpoint, store_config)
     try:
         res = db.query(text, use_default_graph_as_union=True)
     except SyntaxError as e:
         _fail(f"SPARQL syntax error: {e}")
+    except StoreError as e:
+        _fail(str(e))
     if isinstance(res, ox.QuerySolutions | ox.QueryBoolean):
         fmts = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
                 "tsv": ox.QueryResultsFormat.TSV, "xml": ox.QueryResultsFormat.XML}
@@ -338,6 +418,9 @@ def query(
 @app.command()
 def export(
     store: StoreOpt = None,
+    update_endpoint: UpdateOpt = None,
+    gsp_endpoint: GspOpt = None,
+    store_config: StoreConfigOpt = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="ttl | nt | nq | trig | jsonld")]
         = "nq",
     out_file: Annotated[Path | None, typer.Option("--out", "-o", help="Default: stdout.")]
@@ -347,10 +430,14 @@ def export(
 ) -> None:
     """Write the store (or one document's graph) as RDF."""
     from policykg.store import FORMATS as GRAPH_FORMATS
+    from policykg.store import StoreError
 
     if fmt not in GRAPH_FORMATS:
         _fail(f"unknown format {fmt!r}; choose one of {', '.join(GRAPH_FORMATS)}")
-    data = _store(store).export(fmt, document)
+    try:
+        data = _store(store, update_endpoint, gsp_endpoint, store_config).export(fmt, document)
+    except (StoreError, ValueError) as e:
+        _fail(str(e))
     if out_file:
         out_file.write_bytes(data)
         err.print(f"wrote {out_file} ({len(data)} bytes)")

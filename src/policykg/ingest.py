@@ -19,7 +19,7 @@ from rdflib import Graph
 
 from policykg.build import build_one, input_files
 from policykg.ids import DEFAULT_BASE
-from policykg.store import OxigraphStore
+from policykg.store import GraphStore
 from policykg.validate import validate
 
 # Below this many files a pool costs more to start than it saves (a worker loads the
@@ -78,7 +78,7 @@ def checked(files: list[Path], base: str, jobs: int) -> Iterator[Checked]:
         yield from pool.map(check, files, [base] * len(files), chunksize=1)
 
 
-def ingest(paths: Iterable[Path], store: OxigraphStore, base: str = DEFAULT_BASE,
+def ingest(paths: Iterable[Path], store: GraphStore, base: str = DEFAULT_BASE,
            on_file: Callable[[Path], None] | None = None, jobs: int | None = None) -> IngestReport:
     report = IngestReport()
     files = input_files(paths)

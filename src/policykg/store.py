@@ -1,4 +1,5 @@
-"""The store: one small interface over the graph store, embedded Oxigraph here.
+"""The store: one small interface (`GraphStore`) with two implementations — embedded Oxigraph
+here, any SPARQL 1.1 server in `remote_store`.
 
 A document is one named graph. Putting a document replaces its graph in a single SPARQL
 Update (one Oxigraph transaction), so a reader sees the old graph or the new one, never a
@@ -10,15 +11,21 @@ them read-only and reopen after each write, which `generation` tells them about.
 from __future__ import annotations
 
 import fcntl
+import io
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
 
 import pyoxigraph as ox
 from rdflib import Graph
 
 from policykg.vocab import PKG
+
+if TYPE_CHECKING:
+    from policykg.remote_config import RemoteConfig
 
 FORMATS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES,
            "nq": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG,
@@ -37,12 +44,107 @@ class DocumentInfo:
     source: str
 
 
+@dataclass
+class LoadReport:
+    """What a bulk load of an RDF dataset file did."""
+    graphs: int = 0
+    triples: int = 0
+    seconds: float = 0.0
+    outside_graphs: int = 0  # triples in the file's default graph (skipped)
+
+    @property
+    def triples_per_s(self) -> float:
+        return self.triples / self.seconds if self.seconds else 0.0
+
+
 def default_store_dir() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(os.environ.get("POLICYKG_STORE") or Path(base) / "policykg" / "store")
 
 
-class OxigraphStore:
+class GraphStore:
+    """What the pipeline and the service need from a store. Reads go through `reader()`,
+    which answers `query`, `quads_for_pattern`, `contains_named_graph` and `len` like a
+    pyoxigraph Store (for the remote store it is the store itself); everything here is
+    written on those, so both stores give the same answers."""
+
+    path: Path | None = None
+
+    @property
+    def location(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def generation(self) -> int:
+        raise NotImplementedError
+
+    def reader(self):
+        raise NotImplementedError
+
+    def put_document(self, graph: Graph) -> str:
+        raise NotImplementedError
+
+    def remove_document(self, graph: str) -> bool:
+        raise NotImplementedError
+
+    def bulk_load(self, path: Path, on_progress: Callable[[int], None] | None = None
+                  ) -> LoadReport:
+        raise NotImplementedError
+
+    def claim_for_serving(self) -> int:
+        return -1
+
+    def ensure_not_served(self) -> None:
+        return None
+
+    # --- documents ----------------------------------------------------------------------------
+    def document_hash(self, graph: str) -> str | None:
+        g = ox.NamedNode(graph)
+        for q in self.reader().quads_for_pattern(g, ox.NamedNode(str(PKG.contentHash)), None, g):
+            return q.object.value
+        return None
+
+    def documents(self) -> list[DocumentInfo]:
+        rows = self.reader().query(
+            """PREFIX pkg: <https://w3id.org/policykg/ontology#>
+            SELECT ?g ?d ?h ?f WHERE { GRAPH ?g { ?g a pkg:DocumentGraph ;
+              pkg:describes ?d ; pkg:contentHash ?h . OPTIONAL { ?g pkg:sourceFile ?f } } }
+            ORDER BY ?g""")
+        return [DocumentInfo(r["g"].value, r["d"].value, r["h"].value,
+                             r["f"].value if r["f"] else "") for r in rows]
+
+    def __len__(self) -> int:
+        return len(self.reader())
+
+    def is_empty(self) -> bool:
+        return len(self) == 0
+
+    # --- reading ------------------------------------------------------------------------------
+    def query(self, sparql: str, **options: object) -> object:
+        return self.reader().query(sparql, **options)
+
+    def quads(self, graph: str | None) -> Iterable[ox.Quad]:
+        g = ox.NamedNode(graph) if graph is not None else None
+        return self.reader().quads_for_pattern(None, None, None, g)
+
+    def export(self, fmt: str, graph: str | None = None) -> bytes:
+        """The whole store (or one document graph) serialised; datasets formats keep
+        graphs, triple formats get the union."""
+        f = FORMATS[fmt]
+        quads = self.quads(graph)
+        if f.supports_datasets:
+            return ox.serialize(sorted(quads, key=str), format=f) or b""
+        triples = sorted({q.triple for q in quads}, key=str)
+        return ox.serialize(triples, format=f) or b""
+
+    def stats(self) -> dict[str, int]:
+        rows = self.reader().query(
+            "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?c } } "
+            "GROUP BY ?c ORDER BY DESC(?n) ?c")
+        return {r["c"].value: int(r["n"].value) for r in rows}
+
+
+class OxigraphStore(GraphStore):
     """Embedded Oxigraph on disk (or in memory when `path` is None)."""
 
     def __init__(self, path: Path | None) -> None:
@@ -112,7 +214,6 @@ class OxigraphStore:
         """A context manager giving the read-write store; one writer at a time."""
         return OxigraphStore._Writing(self)
 
-
     def reader(self) -> ox.Store:
         """A store to read from, current as of the last write."""
         if self._memory is not None:
@@ -156,13 +257,11 @@ class OxigraphStore:
         finally:
             os.close(fd)  # closing drops a lock we got
 
-    # --- documents ----------------------------------------------------------------------------
-    def document_hash(self, graph: str) -> str | None:
-        g = ox.NamedNode(graph)
-        for q in self.reader().quads_for_pattern(g, ox.NamedNode(str(PKG.contentHash)), None, g):
-            return q.object.value
-        return None
+    @property
+    def location(self) -> str:
+        return str(self.path) if self.path is not None else "(in memory)"
 
+    # --- writing ------------------------------------------------------------------------------
     def put_document(self, graph: Graph) -> str:
         """Add or replace one document's named graph. Returns 'added', 'replaced' or
         'unchanged' (same content hash already stored)."""
@@ -185,46 +284,67 @@ class OxigraphStore:
             db.remove_graph(ox.NamedNode(graph))
         return True
 
-    def documents(self) -> list[DocumentInfo]:
-        rows = self.reader().query(
-            """PREFIX pkg: <https://w3id.org/policykg/ontology#>
-            SELECT ?g ?d ?h ?f WHERE { GRAPH ?g { ?g a pkg:DocumentGraph ;
-              pkg:describes ?d ; pkg:contentHash ?h . OPTIONAL { ?g pkg:sourceFile ?f } } }
-            ORDER BY ?g""")
-        return [DocumentInfo(r["g"].value, r["d"].value, r["h"].value,
-                             r["f"].value if r["f"] else "") for r in rows]
+    def bulk_load(self, path: Path, on_progress: Callable[[int], None] | None = None
+                  ) -> LoadReport:
+        """An N-Quads (or TriG) file of document graphs, with Oxigraph's bulk loader. Into an
+        empty store the file is loaded as it is (the fast path: a failed load is finished by
+        loading again); otherwise each graph named in the file replaces the stored one
+        first. Not one transaction: for documents that must be all-or-nothing, `ingest` text."""
+        fmt = _dataset_format(path)
+        start = time.perf_counter()
+        before = 0 if self.is_empty() else None
+        with self.writer() as db:
+            if before is None:
+                names = {q.graph_name for q in ox.parse(path=str(path), format=fmt)
+                         if isinstance(q.graph_name, ox.NamedNode)}
+                for name in names:
+                    db.remove_graph(name)
+                before = len(db)
+            with open(path, "rb") as f:
+                db.bulk_load(_Counting(f, on_progress), format=fmt)
+            # documents are named graphs: triples outside them are skipped, as remotely
+            outside = sum(1 for _ in db.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+            if outside:
+                db.clear_graph(ox.DefaultGraph())
+            triples = len(db) - before
+            graphs = sum(1 for _ in db.named_graphs())
+        return LoadReport(graphs, triples, time.perf_counter() - start, outside)
 
-    def __len__(self) -> int:
-        return len(self.reader())
 
-    def is_empty(self) -> bool:
-        return len(self) == 0
+class _Counting(io.RawIOBase):
+    """A file that reports how many bytes were read (for a progress bar)."""
 
-    # --- reading ------------------------------------------------------------------------------
-    def query(self, sparql: str, **options: object) -> object:
-        return self.reader().query(sparql, **options)
+    def __init__(self, f: BinaryIO, on_progress: Callable[[int], None] | None) -> None:
+        self.f, self.on_progress = f, on_progress
 
-    def export(self, fmt: str, graph: str | None = None) -> bytes:
-        """The whole store (or one document graph) serialised; datasets formats keep
-        graphs, triple formats get the union."""
-        f = FORMATS[fmt]
-        db = self.reader()
-        if graph is not None:
-            quads = db.quads_for_pattern(None, None, None, ox.NamedNode(graph))
-        else:
-            quads = db.quads_for_pattern(None, None, None, None)
-        if f.supports_datasets:
-            return ox.serialize(sorted(quads, key=str), format=f) or b""
-        triples = sorted({q.triple for q in quads}, key=str)
-        return ox.serialize(triples, format=f) or b""
+    def readable(self) -> bool:
+        return True
 
-    def stats(self) -> dict[str, int]:
-        rows = self.reader().query(
-            "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?c } } "
-            "GROUP BY ?c ORDER BY DESC(?n) ?c")
-        return {r["c"].value: int(r["n"].value) for r in rows}
+    def readinto(self, b) -> int:  # type: ignore[override]
+        n = self.f.readinto(b)
+        if n and self.on_progress:
+            self.on_progress(n)
+        return n or 0
+
+
+def _dataset_format(path: Path) -> ox.RdfFormat:
+    fmt = {".nq": ox.RdfFormat.N_QUADS, ".trig": ox.RdfFormat.TRIG}.get(path.suffix.lower())
+    if fmt is None:
+        raise StoreError(f"{path}: bulk load reads N-Quads (.nq) or TriG (.trig) files")
+    return fmt
 
 
 def iter_chunks(data: bytes, size: int = 1 << 16) -> Iterator[bytes]:
     for i in range(0, len(data), size):
         yield data[i:i + size]
+
+
+def open_store(spec: Path | RemoteConfig | None) -> GraphStore:
+    """The embedded store at a folder (None: the default folder), or a remote one."""
+    from policykg.remote_config import RemoteConfig
+
+    if isinstance(spec, RemoteConfig):
+        from policykg.remote_store import RemoteStore
+
+        return RemoteStore(spec)
+    return OxigraphStore(spec or default_store_dir())
