@@ -295,16 +295,16 @@ class StoreValidation:
                 f"({triples / self.seconds if self.seconds else 0:,.0f} triples/s)")
 
 
-_worker_stores: dict[str, object] = {}
+_worker_stores: dict[object, object] = {}
 
 
-def _validate_stored(store_dir: str, graph: str) -> DocumentValidation:
-    """One document graph read from the store (read-only) and validated alone."""
-    from policykg.store import OxigraphStore
+def _validate_stored(spec: object, graph: str) -> DocumentValidation:
+    """One document graph read from the store and validated alone."""
+    from policykg.store import open_store
 
-    store = _worker_stores.get(store_dir)
+    store = _worker_stores.get(spec)
     if store is None:
-        store = _worker_stores[store_dir] = OxigraphStore(Path(store_dir))
+        store = _worker_stores[spec] = open_store(spec)  # type: ignore[arg-type]
     data = store.export("nt", graph)  # type: ignore[attr-defined]
     g = rdflib.Graph(identifier=URIRef(graph))
     g.parse(data=data, format="nt")
@@ -314,10 +314,11 @@ def _validate_stored(store_dir: str, graph: str) -> DocumentValidation:
                               bad[0].line() if bad else "")
 
 
-def validate_store(store_dir: Path, graphs: list[str], jobs: int = 1,
+def validate_store(spec: object, graphs: list[str], jobs: int = 1,
                    on_document: Callable[[DocumentValidation], None] | None = None,
                    ) -> StoreValidation:
-    """Every document graph of the store validated on its own, in `jobs` worker processes
+    """Every document graph of a store (a folder, or a remote store's configuration: what
+    `policykg.store.open_store` takes) validated on its own, in `jobs` worker processes
     (pySHACL is not thread-safe: processes, not threads). A document's graph is
     self-contained by design, so the time grows with the store, not with its square."""
     import multiprocessing
@@ -327,8 +328,7 @@ def validate_store(store_dir: Path, graphs: list[str], jobs: int = 1,
     start = time.perf_counter()
     out: list[DocumentValidation] = []
     if jobs <= 1 or len(graphs) < 2:
-        results: Iterable[DocumentValidation] = (
-            _validate_stored(str(store_dir), g) for g in graphs)
+        results: Iterable[DocumentValidation] = (_validate_stored(spec, g) for g in graphs)
         for r in results:
             out.append(r)
             if on_document:
@@ -337,8 +337,7 @@ def validate_store(store_dir: Path, graphs: list[str], jobs: int = 1,
         method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() \
             else "spawn"
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method)) as pool:
-            for r in pool.map(_validate_stored, [str(store_dir)] * len(graphs), graphs,
-                              chunksize=4):
+            for r in pool.map(_validate_stored, [spec] * len(graphs), graphs, chunksize=4):
                 out.append(r)
                 if on_document:
                     on_document(r)
