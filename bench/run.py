@@ -34,6 +34,8 @@ from bench import pipeline, results  # noqa: E402
 from bench.corpus_gen import write_docs  # noqa: E402
 from bench.graph_gen import seed_block, write_graph  # noqa: E402
 from bench.service import (  # noqa: E402
+    BUDGET_S,
+    LOOKUP_DOC_PATH,
     LOOKUP_PATH,
     SEARCH_PATH,
     WRK_HINT,
@@ -86,14 +88,17 @@ def measure_size(n: int, block: str, work: Path, prof: dict, peer: bool) -> dict
             rows = measure_mix(store, server, prof["runs"])
             say(f"[{tag}] mix measured; wrk")
             lookup = wrk(server.url + LOOKUP_PATH, prof["wrk_s"])
+            lookup_doc = wrk(server.url + LOOKUP_DOC_PATH, prof["wrk_s"])
             search = wrk(server.url + SEARCH_PATH, prof["wrk_s"])
         out["serve_peak_rss_mb"] = rss.mb
     finally:
         server.stop()
     out.update({"lookup_p50_ms": lookup["p50_ms"], "lookup_p99_ms": lookup["p99_ms"],
-                "lookup_rps": lookup["rps"], "search_p50_ms": search["p50_ms"],
+                "lookup_rps": lookup["rps"], "lookup_doc_p50_ms": lookup_doc["p50_ms"],
+                "lookup_doc_p99_ms": lookup_doc["p99_ms"], "lookup_doc_rps": lookup_doc["rps"],
+                "search_p50_ms": search["p50_ms"],
                 "search_p99_ms": search["p99_ms"], "search_rps": search["rps"],
-                "non_2xx": lookup["non_2xx"] + search["non_2xx"]})
+                "non_2xx": lookup["non_2xx"] + lookup_doc["non_2xx"] + search["non_2xx"]})
     added = [r.policykg_ms - r.direct_ms for r in rows]
     heavy = [r.policykg_ms / r.direct_ms for r in rows if r.direct_ms >= 10]
     out["endpoint_added_ms_p50"] = statistics.median(added)
@@ -142,7 +147,8 @@ def print_size(s: dict) -> None:
     print(f"load: policykg {s['load_s']:.1f} s ({s['load_triples_per_s']:,.0f} triples/s), "
           f"pyoxigraph {s['raw_load_s']:.1f} s → ratio {s['load_ratio_vs_raw']:.2f}; "
           f"look-up p50 {s['lookup_p50_ms']:.2f} / p99 {s['lookup_p99_ms']:.2f} ms, "
-          f"{s['lookup_rps']:.0f} req/s; search p50 {s['search_p50_ms']:.2f} / p99 "
+          f"{s['lookup_rps']:.0f} req/s (one document: p99 {s['lookup_doc_p99_ms']:.2f} ms, "
+          f"{s['lookup_doc_rps']:.0f} req/s); search p50 {s['search_p50_ms']:.2f} / p99 "
           f"{s['search_p99_ms']:.2f} ms, {s['search_rps']:.0f} req/s (32 connections); "
           f"serving peak RSS {s['serve_peak_rss_mb']:.0f} MB", flush=True)
     if s.get("full_validate_s"):
@@ -153,22 +159,32 @@ def print_size(s: dict) -> None:
 
 def summary(ingest: dict, sizes: list[dict]) -> dict:
     """The headline figures: at 1M triples when measured (where the targets are set), else
-    at the largest size; look-up at the largest size besides."""
-    head = next((s for s in sizes if s["size_triples"] >= 900_000 and
-                 s["size_triples"] < 2_000_000), sizes[-1])
+    at the largest size; whole-store validation at the largest size it ran at; look-up at
+    the largest size besides."""
+    head = next((s for s in sizes if 900_000 <= s["size_triples"] < 2_000_000), sizes[-1])
     keys = ["size_triples", "load_triples_per_s", "load_ratio_vs_raw", "endpoint_added_ms_p50",
             "endpoint_ratio_heavy_max", "speedup_vs_rdflib_endpoint_total",
             "queries_slower_than_peer", "search_p99_ms", "search_rps", "lookup_p99_ms",
-            "lookup_rps", "full_validate_s", "full_validate_ratio_vs_pyshacl",
-            "full_validate_violations", "serve_peak_rss_mb"]
+            "lookup_rps", "lookup_doc_p99_ms", "lookup_doc_rps"]
     out = {"ingest_docs_per_s": ingest["docs_per_s"],
            "validate_ms_per_doc": ingest["validate_ms_per_doc"],
-           "peak_rss_mb": {"ingest": ingest["peak_rss_mb"], "serving": head["serve_peak_rss_mb"]}}
-    out.update({k: head.get(k) for k in keys if k != "serve_peak_rss_mb"})
+           "peak_rss_mb": {"ingest": round(ingest["peak_rss_mb"]),
+                           "serving": round(head["serve_peak_rss_mb"])}}
+    out.update({k: head.get(k) for k in keys})
+    validated = [s for s in sizes if s.get("full_validate_s")]
+    if validated:
+        v = validated[-1]
+        out.update({"full_validate_s": v["full_validate_s"],
+                    "full_validate_ratio_vs_pyshacl": v.get("full_validate_ratio_vs_pyshacl"),
+                    "full_validate_size_triples": v["size_triples"],
+                    "full_validate_violations": v.get("full_validate_violations"),
+                    "pyshacl_results": v.get("pyshacl_results")})
     largest = sizes[-1]
     if largest is not head:
-        out["largest"] = {k: largest.get(k) for k in
-                          ("size_triples", "lookup_p99_ms", "search_p99_ms", "load_ratio_vs_raw",
+        out["largest"] = {k: round(largest[k], 3) if isinstance(largest.get(k), float)
+                          else largest.get(k) for k in
+                          ("size_triples", "lookup_p99_ms", "lookup_doc_p99_ms",
+                           "search_p99_ms", "load_ratio_vs_raw",
                            "endpoint_added_ms_p50", "serve_peak_rss_mb")}
     return {k: round(v, 3) if isinstance(v, float) else v for k, v in out.items()}
 
@@ -210,10 +226,10 @@ def main() -> None:
         for n in prof["sizes"]:
             sizes.append(measure_size(n, block, work, prof, peer=not args.no_peer))
             print_size(sizes[-1])
-        result = summary(ingest, sizes)
-        result["elapsed_s"] = round(time.perf_counter() - started, 1)
-        if args.full:
-            write_outputs(args, prof, result, ingest, sizes)
+            result = summary(ingest, sizes)
+            result["elapsed_s"] = round(time.perf_counter() - started, 1)
+            if args.full:  # after each size: a run stopped later still leaves its results
+                write_outputs(args, prof, result, ingest, sizes)
         print(json.dumps(result, ensure_ascii=False))
     finally:
         if not args.workdir:
@@ -225,10 +241,18 @@ def write_outputs(args: argparse.Namespace, prof: dict, result: dict, ingest: di
     from bench.plot import plot
 
     results.write_csv(sizes, BENCH / "results.csv")
+    (BENCH / "results.json").write_text(json.dumps(
+        {"summary": result, "ingest": ingest, "sizes": sizes}, indent=1, ensure_ascii=False)
+        + "\n", encoding="utf-8")
     plot(sizes, BENCH / "scaling.png")
     versions = {p: version(p) for p in ("policykg", "pyoxigraph", "rdflib", "pyshacl",
                                         "rdflib-endpoint", "fastapi", "uvicorn")}
-    notes = [f"rdflib-endpoint is run up to {prof['peer_max']:,} triples and whole-store "
+    done = [s["size_triples"] for s in sizes]
+    notes = [f"Sizes planned: {', '.join(f'{n:,}' for n in prof['sizes'])}; measured: "
+             f"{', '.join(f'{n:,}' for n in done)} (the files are rewritten after each size).",
+             f"Each query's runs stop after {BUDGET_S:.0f} s (at least one run): the medians of "
+             "the heaviest queries at the largest sizes are of fewer runs.",
+             f"rdflib-endpoint is run up to {prof['peer_max']:,} triples and whole-store "
              f"SHACL (ours and plain pySHACL) up to {prof['validate_max']:,}: beyond them "
              "each would take longer than the run's hour on this machine."]
     for s in sizes:
