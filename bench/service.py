@@ -124,7 +124,8 @@ def start_policykg(store: Path, workers: int = 2) -> Server:
         env={**os.environ, "POLICYKG_QUERY_WORKERS": str(workers)})
     server = Server(proc, f"http://127.0.0.1:{port}")
     try:
-        wait(server.url + "/health", proc)
+        # not /health: it counts the whole store, on the event loop (minutes at 10M)
+        wait(server.url + "/context.jsonld", proc)
     except RuntimeError:
         server.stop()
         raise
