@@ -35,8 +35,10 @@ import httpx
 import pyoxigraph as ox
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run_service import corpus_quads, generate, load_store
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from serverproc import Served, gone, percentile, serve
+
+from bench.graph_gen import generate, load_store
 
 BASE = "https://w3id.org/policykg/"
 PREFIX = """PREFIX pkg: <https://w3id.org/policykg/ontology#>
@@ -178,7 +180,7 @@ def main() -> int:
     store = work / f"store-{args.triples}"
     t0 = time.perf_counter()
     if not (store / "GENERATION.policykg").exists():
-        data = generate(corpus_quads(work), args.triples, work / "data.nq")
+        data = generate(args.triples, work / "data.nq")
         load_store(work / "data.nq", store)
         (work / "data.nq").unlink()
         print(f"generated and loaded {data} triples in {time.perf_counter() - t0:.1f} s",

@@ -23,10 +23,11 @@ import pyoxigraph as ox
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))
 
-from run_service import corpus_quads, generate  # noqa: E402
 from virtuoso import start_virtuoso, stop_virtuoso  # noqa: E402
+
+from bench.graph_gen import generate  # noqa: E402
 
 LOADED = re.compile(r"loaded \S+: (\d+) triples in (\d+) graphs in ([\d.]+) s")
 
@@ -55,7 +56,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="policykg-load-") as tmp:
         work = Path(tmp)
         nq = work / "graph.nq"
-        size = generate(corpus_quads(work), args.triples, nq)
+        size = generate(args.triples, nq)
         rows = {}
 
         raw = ox.Store(str(work / "raw"))

@@ -36,8 +36,10 @@ import httpx
 import pyoxigraph as ox
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run_service import load_store
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from serverproc import Served, percentile, serve
+
+from bench.graph_gen import load_store
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = "https://w3id.org/policykg/"

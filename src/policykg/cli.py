@@ -108,10 +108,43 @@ def _load(path: Path) -> Dataset:
 
 
 @app.command("validate")
-def validate_cmd(file: Annotated[Path, typer.Argument(help="A graph file to check.")]) -> None:
-    """Validate a graph file against the SHACL shapes."""
-    from policykg.validate import validate
+def validate_cmd(
+    file: Annotated[Path | None, typer.Argument(
+        help="A graph file to check (or --store).")] = None,
+    store: Annotated[str | None, typer.Option(
+        "--store", help="Validate every document graph in this store (a folder, or "
+        "sparql+http://…), each on its own.")] = None,
+    store_config: StoreConfigOpt = None,
+    jobs: Annotated[int | None, typer.Option(
+        "--jobs", "-j", min=1, help="Worker processes for --store (default: one per core).")]
+        = None,
+) -> None:
+    """Validate a graph file, or every document of a store, against the SHACL shapes."""
+    import os
 
+    from policykg.validate import validate, validate_store
+
+    if (file is None) == (store is None and store_config is None):
+        _fail("give a graph FILE or --store DIR (one of them)")
+    if file is None:
+        spec = _store_spec(store, None, None, store_config)
+        if isinstance(spec, Path) and not (spec / "CURRENT").exists():
+            _fail(f"{spec}: no store there")
+        db = _store(store, None, None, store_config)
+        graphs = [d.graph for d in db.documents()]
+        if not graphs:
+            _fail(f"{db.location}: the store holds no documents")
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      console=err, transient=True) as bar:
+            task = bar.add_task("validating", total=len(graphs))
+            result = validate_store(spec, graphs, jobs or os.cpu_count() or 1,
+                                    on_document=lambda d: bar.advance(task))
+        for d in result.documents:
+            if d.violations:
+                err.print(f"[red]{d.graph}[/red]: {d.violations} violations, e.g. {d.first}",
+                          highlight=False)
+        out.print(result.totals(), highlight=False)
+        raise typer.Exit(0 if result.conforms else 1)
     report = validate(_load(file))
     out.print(report.text() if report.results else "conforms: no violations, no warnings")
     raise typer.Exit(0 if report.conforms else 1)

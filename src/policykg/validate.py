@@ -7,20 +7,51 @@ API, the tests) never have to query a SHACL report graph themselves.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pyshacl
 import rdflib
+import rdflib.plugin
 from rdflib import RDF, RDFS, SH, BNode, Literal, URIRef
 from rdflib.collection import Collection
+from rdflib.plugins.sparql.algebra import translateQuery
+from rdflib.plugins.sparql.parser import parseQuery
+from rdflib.plugins.sparql.processor import SPARQLProcessor
+from rdflib.query import Processor
 from rdflib.term import Node
 
 from policykg import resources
 
 # Report order: the problems that make a graph fail come first.
 _SEVERITIES = ("Violation", "Warning", "Info")
+
+
+@lru_cache(maxsize=256)
+def _prepared(query: str, base: str | None, namespaces: tuple[tuple[str, Node], ...]):
+    return translateQuery(parseQuery(query), base, dict(namespaces))
+
+
+class PreparingSPARQLProcessor(SPARQLProcessor):
+    """rdflib's SPARQL processor, parsing each distinct query text once per process.
+
+    pySHACL runs a SPARQL constraint once per focus node, passing the same text each time
+    with `$this` bound; rdflib parses (pyparsing) and translates it every time, which took
+    85% of validating one document (3.6 s of 4.2 s for 3,000 triples). A prepared query is
+    what rdflib itself reuses across bindings (`prepareQuery`), so the results are the same.
+    """
+
+    def query(self, strOrQuery, initBindings=None, initNs=None, base=None, DEBUG=False):
+        if isinstance(strOrQuery, str):
+            namespaces = tuple(sorted((initNs or {}).items()))
+            strOrQuery = _prepared(strOrQuery, base, namespaces)
+        return super().query(strOrQuery, initBindings, initNs, base, DEBUG)
+
+
+# Graph.query looks its processor up by this name on every call.
+rdflib.plugin.register("sparql", Processor, __name__, "PreparingSPARQLProcessor")
 
 
 @cache
@@ -230,3 +261,84 @@ def _english(messages: list[Node]) -> str:
         if m.language is None and not any("\u4e00" <= ch <= "\u9fff" for ch in str(m)):
             return str(m)
     return str(literals[0]) if literals else ""
+
+
+# --- a whole store, per document ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class DocumentValidation:
+    graph: str
+    triples: int
+    violations: int
+    warnings: int
+    first: str  # the first violation, as a line; "" when the document conforms
+
+
+@dataclass(frozen=True)
+class StoreValidation:
+    documents: tuple[DocumentValidation, ...]
+    seconds: float
+    jobs: int
+
+    @property
+    def conforms(self) -> bool:
+        return not any(d.violations for d in self.documents)
+
+    def totals(self) -> str:
+        failing = [d for d in self.documents if d.violations]
+        triples = sum(d.triples for d in self.documents)
+        return (f"{len(self.documents)} documents, {triples} triples: "
+                f"{len(self.documents) - len(failing)} conform, "
+                f"{sum(d.violations for d in failing)} violations in {len(failing)} documents, "
+                f"{sum(d.warnings for d in self.documents)} warnings; "
+                f"{self.seconds:.1f} s with {self.jobs} jobs "
+                f"({triples / self.seconds if self.seconds else 0:,.0f} triples/s)")
+
+
+_worker_stores: dict[object, object] = {}
+
+
+def _validate_stored(spec: object, graph: str) -> DocumentValidation:
+    """One document graph read from the store and validated alone."""
+    from policykg.store import open_store
+
+    store = _worker_stores.get(spec)
+    if store is None:
+        store = _worker_stores[spec] = open_store(spec)  # type: ignore[arg-type]
+    data = store.export("nt", graph)  # type: ignore[attr-defined]
+    g = rdflib.Graph(identifier=URIRef(graph))
+    g.parse(data=data, format="nt")
+    report = validate(g)
+    bad = report.violations()
+    return DocumentValidation(graph, len(g), len(bad), len(report.warnings()),
+                              bad[0].line() if bad else "")
+
+
+def validate_store(spec: object, graphs: list[str], jobs: int = 1,
+                   on_document: Callable[[DocumentValidation], None] | None = None,
+                   ) -> StoreValidation:
+    """Every document graph of a store (a folder, or a remote store's configuration: what
+    `policykg.store.open_store` takes) validated on its own, in `jobs` worker processes
+    (pySHACL is not thread-safe: processes, not threads). A document's graph is
+    self-contained by design, so the time grows with the store, not with its square."""
+    import multiprocessing
+    import time
+    from concurrent.futures import ProcessPoolExecutor
+
+    start = time.perf_counter()
+    out: list[DocumentValidation] = []
+    if jobs <= 1 or len(graphs) < 2:
+        results: Iterable[DocumentValidation] = (_validate_stored(spec, g) for g in graphs)
+        for r in results:
+            out.append(r)
+            if on_document:
+                on_document(r)
+    else:
+        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() \
+            else "spawn"
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method)) as pool:
+            for r in pool.map(_validate_stored, [spec] * len(graphs), graphs, chunksize=4):
+                out.append(r)
+                if on_document:
+                    on_document(r)
+    return StoreValidation(tuple(out), time.perf_counter() - start, max(1, jobs))

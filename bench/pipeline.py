@@ -1,0 +1,173 @@
+"""The write side of the benchmark, each step run as a user would run it (the `policykg`
+command in a process of its own) next to its baseline in the same run: ingest of text
+documents, bulk load of N-Quads against pyoxigraph's own loader, and whole-store SHACL
+against plain pySHACL on one in-memory rdflib graph."""
+
+from __future__ import annotations
+
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+BENCH = Path(__file__).resolve().parent
+
+
+class PeakRSS:
+    """Peak resident memory of a process and its children, sampled every 0.1 s."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak = pid, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        try:
+            root = psutil.Process(self.pid)
+        except psutil.Error:
+            return
+        while not self._stop.is_set():
+            try:
+                procs = [root, *root.children(recursive=True)]
+                total = 0
+                for p in procs:
+                    try:
+                        total += p.memory_info().rss
+                    except psutil.Error:
+                        pass
+                self.peak = max(self.peak, total)
+            except psutil.Error:
+                return
+            self._stop.wait(0.1)
+
+    def __enter__(self) -> PeakRSS:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def mb(self) -> float:
+        return self.peak / 2**20
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_rss_mb: float
+    stdout: str
+    stderr: str
+    returncode: int
+
+
+def run(args: list[str], timeout: float | None = None) -> Run:
+    """A command, timed, with its peak memory."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with PeakRSS(proc.pid) as rss:
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+            return Run(time.perf_counter() - t, rss.mb, out, err + "\n[timed out]", -9)
+    return Run(time.perf_counter() - t, rss.mb, out, err, proc.returncode)
+
+
+def policykg(*args: str, timeout: float | None = None) -> Run:
+    return run([sys.executable, "-m", "policykg", *args], timeout)
+
+
+# --- ingest ---------------------------------------------------------------------------------
+
+def ingest_docs(folder: Path, store: Path) -> dict:
+    """`policykg ingest FOLDER --store DIR`: documents per second, whole command."""
+    n = len(list(folder.glob("*.txt")))
+    r = policykg("ingest", str(folder), "--store", str(store))
+    if r.returncode != 0:
+        raise RuntimeError(f"ingest failed: {r.stderr[-2000:]}")
+    added = re.search(r"(\d+) added", r.stderr)
+    return {"docs": n, "added": int(added.group(1)) if added else None,
+            "seconds": r.seconds, "docs_per_s": n / r.seconds, "peak_rss_mb": r.peak_rss_mb}
+
+
+def validate_ms_per_doc(folder: Path, sample: int = 8) -> float:
+    """Median ms of validating one document's graph (the ingest-time check), in this
+    process after a warm-up."""
+    from policykg.build import build_one
+    from policykg.validate import validate
+
+    files = sorted(folder.glob("*.txt"))[:sample + 1]
+    graphs = [g for g in (build_one(f).graph for f in files) if g is not None]
+    validate(graphs[0])  # shapes, ontology, prepared queries
+    times = []
+    for g in graphs[1:]:
+        t = time.perf_counter()
+        validate(g)
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times)
+
+
+# --- bulk load --------------------------------------------------------------------------------
+
+RAW_LOAD = """
+import sys, time, pyoxigraph as ox
+t = time.perf_counter()
+db = ox.Store(sys.argv[1])
+db.bulk_load(path=sys.argv[2], format=ox.RdfFormat.N_QUADS)
+db.flush()
+print(time.perf_counter() - t, len(db))
+"""
+
+
+def load(nq: Path, ours: Path, raw: Path) -> dict:
+    """`policykg ingest FILE.nq --store DIR` against pyoxigraph's bulk loader on the same
+    file, each in a fresh process into an empty store. Rates are over each command's wall
+    time (interpreter start and imports included on both sides)."""
+    r_raw = run([sys.executable, "-c", RAW_LOAD, str(raw), str(nq)])
+    if r_raw.returncode != 0:
+        raise RuntimeError(f"raw bulk load failed: {r_raw.stderr[-2000:]}")
+    raw_inner, raw_triples = r_raw.stdout.split()
+    r = policykg("ingest", str(nq), "--store", str(ours))
+    if r.returncode != 0:
+        raise RuntimeError(f"policykg ingest {nq.name} failed: {r.stderr[-2000:]}")
+    m = re.search(r"loaded .*?: (\d+) triples in (\d+) graphs in ([\d.]+) s", r.stderr)
+    triples = int(raw_triples)
+    return {"triples": triples, "seconds": r.seconds, "raw_seconds": r_raw.seconds,
+            "load_triples_per_s": triples / r.seconds,
+            "raw_triples_per_s": triples / r_raw.seconds,
+            "load_ratio_vs_raw": r_raw.seconds / r.seconds,
+            "inner_seconds": float(m.group(3)) if m else None,
+            "raw_inner_seconds": float(raw_inner),
+            "peak_rss_mb": r.peak_rss_mb, "raw_peak_rss_mb": r_raw.peak_rss_mb}
+
+
+# --- whole-store validation -------------------------------------------------------------------
+
+def validate_store(store: Path, jobs: int, timeout: float | None = None) -> dict:
+    r = policykg("validate", "--store", str(store), "--jobs", str(jobs), timeout=timeout)
+    m = re.search(r"(\d+) documents, (\d+) triples: (\d+) conform, (\d+) violations", r.stdout)
+    if not m:
+        return {"seconds": None, "note": (r.stderr or r.stdout)[-300:]}
+    return {"seconds": r.seconds, "documents": int(m.group(1)), "triples": int(m.group(2)),
+            "violations": int(m.group(4)), "peak_rss_mb": r.peak_rss_mb}
+
+
+def plain_pyshacl(nq: Path, timeout: float | None = None) -> dict:
+    """bench/plain_pyshacl.py in its own process: the baseline with no policykg code."""
+    r = run([sys.executable, str(BENCH / "plain_pyshacl.py"), str(nq)], timeout)
+    if r.returncode not in (0, 1) or not r.stdout.strip():
+        return {"seconds": None, "wall_seconds": r.seconds,
+                "note": "timed out" if r.returncode == -9 else r.stderr[-300:]}
+    parse_s, validate_s, _conforms, results = r.stdout.split()
+    return {"seconds": float(validate_s), "parse_seconds": float(parse_s),
+            "wall_seconds": r.seconds, "results": int(results),
+            "peak_rss_mb": r.peak_rss_mb}

@@ -1,0 +1,273 @@
+"""The benchmark, one command:
+
+    python bench/run.py [--quick | --full]
+
+--quick (the default; under 5 minutes): ingest of generated documents, and one graph of
+50k triples loaded, served, queried, loaded into the peer and validated. --full (under an
+hour on 2 cores): the same at 100k, 1M and 10M triples (the peer up to 1M, whole-store
+SHACL at 100k: see PROFILES), then bench/RESULTS.md, bench/results.csv and
+bench/scaling.png are rewritten.
+
+Prints a table per size, then, as its last line, one JSON object with the figures. Needs
+`pip install '.[bench]'` (rdflib-endpoint, matplotlib, psutil) and Debian's wrk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import asdict
+from importlib.metadata import version
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+if str(BENCH.parent) not in sys.path:  # `python bench/run.py` from a clone
+    sys.path.insert(0, str(BENCH.parent))
+
+from bench import pipeline, results  # noqa: E402
+from bench.corpus_gen import write_docs  # noqa: E402
+from bench.graph_gen import seed_block, write_graph  # noqa: E402
+from bench.service import (  # noqa: E402
+    BUDGET_S,
+    LOOKUP_DOC_PATH,
+    LOOKUP_PATH,
+    SEARCH_PATH,
+    WRK_HINT,
+    measure_mix,
+    measure_peer,
+    start_peer,
+    start_policykg,
+    wrk,
+)
+
+PROFILES = {
+    # docs: text documents ingested; seed: generated documents in the graph generator's
+    # block; peer_max / validate_max: the largest size given to rdflib-endpoint and to
+    # whole-store SHACL (ours and plain pySHACL), which grow too slow beyond them.
+    "quick": {"docs": 12, "seed": 8, "sizes": [50_000], "runs": 3, "wrk_s": 5,
+              "peer_max": 50_000, "validate_max": 50_000, "pyshacl_timeout": 150},
+    "full": {"docs": 48, "seed": 24, "sizes": [100_000, 1_000_000, 10_000_000], "runs": 5,
+             "wrk_s": 15, "peer_max": 1_000_000, "validate_max": 100_000,
+             "pyshacl_timeout": 900},
+}
+
+
+def say(*args: object) -> None:
+    print(*args, file=sys.stderr, flush=True)
+
+
+def measure_size(n: int, block: str, work: Path, prof: dict, peer: bool) -> dict:
+    tag = f"{n // 1000}k"
+    nq = work / f"graph-{tag}.nq"
+    t = time.perf_counter()
+    write_graph(block, n, nq)
+    say(f"[{tag}] generated {nq.name} in {time.perf_counter() - t:.1f} s; loading")
+    store = work / f"store-{tag}"
+    ld = pipeline.load(nq, store, work / f"raw-{tag}")
+    shutil.rmtree(work / f"raw-{tag}", ignore_errors=True)
+    size = ld["triples"]
+    out: dict = {"size_triples": size, "load_s": ld["seconds"], "raw_load_s": ld["raw_seconds"],
+                 "load_triples_per_s": ld["load_triples_per_s"],
+                 "raw_triples_per_s": ld["raw_triples_per_s"],
+                 "load_ratio_vs_raw": ld["load_ratio_vs_raw"],
+                 "load_inner_s": ld["inner_seconds"], "raw_load_inner_s": ld["raw_inner_seconds"],
+                 "load_peak_rss_mb": ld["peak_rss_mb"]}
+    say(f"[{tag}] load: policykg {ld['seconds']:.1f} s, pyoxigraph {ld['raw_seconds']:.1f} s; "
+        "serving")
+    t = time.perf_counter()
+    server = start_policykg(store)
+    out["serve_start_s"] = time.perf_counter() - t
+    try:
+        with pipeline.PeakRSS(server.proc.pid) as rss:
+            rows = measure_mix(store, server, prof["runs"])
+            say(f"[{tag}] mix measured; wrk")
+            lookup = wrk(server.url + LOOKUP_PATH, prof["wrk_s"])
+            lookup_doc = wrk(server.url + LOOKUP_DOC_PATH, prof["wrk_s"])
+            search = wrk(server.url + SEARCH_PATH, prof["wrk_s"])
+        out["serve_peak_rss_mb"] = rss.mb
+    finally:
+        server.stop()
+    out.update({"lookup_p50_ms": lookup["p50_ms"], "lookup_p99_ms": lookup["p99_ms"],
+                "lookup_rps": lookup["rps"], "lookup_doc_p50_ms": lookup_doc["p50_ms"],
+                "lookup_doc_p99_ms": lookup_doc["p99_ms"], "lookup_doc_rps": lookup_doc["rps"],
+                "search_p50_ms": search["p50_ms"],
+                "search_p99_ms": search["p99_ms"], "search_rps": search["rps"],
+                "non_2xx": lookup["non_2xx"] + lookup_doc["non_2xx"] + search["non_2xx"]})
+    added = [r.policykg_ms - r.direct_ms for r in rows]
+    heavy = [r.policykg_ms / r.direct_ms for r in rows if r.direct_ms >= 10]
+    out["endpoint_added_ms_p50"] = statistics.median(added)
+    out["endpoint_ratio_heavy_max"] = max(heavy) if heavy else None
+    out["answers_differ"] = [r.query for r in rows if r.rows_direct != r.rows_policykg]
+    if peer and n <= prof["peer_max"]:
+        say(f"[{tag}] rdflib-endpoint: loading {nq.name}")
+        t = time.perf_counter()
+        p = start_peer(nq)
+        out["peer_start_s"] = time.perf_counter() - t
+        try:
+            with pipeline.PeakRSS(p.proc.pid) as rss:
+                measure_peer(rows, p, max(3, prof["runs"] // 2))
+            out["peer_peak_rss_mb"] = rss.mb
+        finally:
+            p.stop()
+        ours = sum(r.policykg_ms for r in rows)
+        out["speedup_vs_rdflib_endpoint_total"] = sum(r.peer_ms or 0 for r in rows) / ours
+        out["queries_slower_than_peer"] = sum(r.policykg_ms > (r.peer_ms or 0) for r in rows)
+        out["peer_answers_differ"] = [r.query for r in rows
+                                      if r.extra.get("rows_peer") != r.rows_direct]
+    out["mix"] = [{k: v for k, v in asdict(r).items() if k != "extra"} for r in rows]
+    if n <= prof["validate_max"]:
+        say(f"[{tag}] policykg validate --store")
+        v = pipeline.validate_store(store, jobs=os.cpu_count() or 1)
+        out["full_validate_s"] = v.get("seconds")
+        out["full_validate_violations"] = v.get("violations")
+        say(f"[{tag}] plain pySHACL (timeout {prof['pyshacl_timeout']} s)")
+        b = pipeline.plain_pyshacl(nq, timeout=prof["pyshacl_timeout"])
+        out["pyshacl_validate_s"] = b.get("seconds")
+        out["pyshacl_parse_s"] = b.get("parse_seconds")
+        out["pyshacl_results"] = b.get("results")
+        if b.get("seconds") is None:
+            out["pyshacl_note"] = f"no result within {prof['pyshacl_timeout']} s"
+        if out["full_validate_s"] and out["pyshacl_validate_s"]:
+            out["full_validate_ratio_vs_pyshacl"] = (out["full_validate_s"]
+                                                     / out["pyshacl_validate_s"])
+    shutil.rmtree(store, ignore_errors=True)
+    nq.unlink()
+    return out
+
+
+def print_size(s: dict) -> None:
+    print()
+    print("\n".join(results.mix_table(s)))
+    print(f"load: policykg {s['load_s']:.1f} s ({s['load_triples_per_s']:,.0f} triples/s), "
+          f"pyoxigraph {s['raw_load_s']:.1f} s → ratio {s['load_ratio_vs_raw']:.2f}; "
+          f"look-up p50 {s['lookup_p50_ms']:.2f} / p99 {s['lookup_p99_ms']:.2f} ms, "
+          f"{s['lookup_rps']:.0f} req/s (one document: p99 {s['lookup_doc_p99_ms']:.2f} ms, "
+          f"{s['lookup_doc_rps']:.0f} req/s); search p50 {s['search_p50_ms']:.2f} / p99 "
+          f"{s['search_p99_ms']:.2f} ms, {s['search_rps']:.0f} req/s (32 connections); "
+          f"serving peak RSS {s['serve_peak_rss_mb']:.0f} MB", flush=True)
+    if s.get("full_validate_s"):
+        print(f"validate --store {s['full_validate_s']:.1f} s "
+              f"({s['full_validate_violations']} violations); plain pySHACL "
+              f"{results.fmt(s.get('pyshacl_validate_s'), 1)} s", flush=True)
+
+
+def summary(ingest: dict, sizes: list[dict]) -> dict:
+    """The headline figures: at 1M triples when measured (where the targets are set), else
+    at the largest size; whole-store validation at the largest size it ran at; look-up at
+    the largest size besides."""
+    head = next((s for s in sizes if 900_000 <= s["size_triples"] < 2_000_000), sizes[-1])
+    keys = ["size_triples", "load_triples_per_s", "load_ratio_vs_raw", "endpoint_added_ms_p50",
+            "endpoint_ratio_heavy_max", "speedup_vs_rdflib_endpoint_total",
+            "queries_slower_than_peer", "search_p99_ms", "search_rps", "lookup_p99_ms",
+            "lookup_rps", "lookup_doc_p99_ms", "lookup_doc_rps"]
+    out = {"ingest_docs_per_s": ingest["docs_per_s"],
+           "validate_ms_per_doc": ingest["validate_ms_per_doc"],
+           "peak_rss_mb": {"ingest": round(ingest["peak_rss_mb"]),
+                           "serving": round(head["serve_peak_rss_mb"])}}
+    out.update({k: head.get(k) for k in keys})
+    validated = [s for s in sizes if s.get("full_validate_s")]
+    if validated:
+        v = validated[-1]
+        out.update({"full_validate_s": v["full_validate_s"],
+                    "full_validate_ratio_vs_pyshacl": v.get("full_validate_ratio_vs_pyshacl"),
+                    "full_validate_size_triples": v["size_triples"],
+                    "full_validate_violations": v.get("full_validate_violations"),
+                    "pyshacl_results": v.get("pyshacl_results")})
+    largest = sizes[-1]
+    if largest is not head:
+        out["largest"] = {k: round(largest[k], 3) if isinstance(largest.get(k), float)
+                          else largest.get(k) for k in
+                          ("size_triples", "lookup_p99_ms", "lookup_doc_p99_ms",
+                           "search_p99_ms", "load_ratio_vs_raw",
+                           "endpoint_added_ms_p50", "serve_peak_rss_mb")}
+    return {k: round(v, 3) if isinstance(v, float) else v for k, v in out.items()}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    mode = ap.add_mutually_exclusive_group()
+    mode.add_argument("--quick", action="store_true", help="one size (50k), short runs")
+    mode.add_argument("--full", action="store_true", help="100k, 1M, 10M; writes RESULTS.md")
+    ap.add_argument("--sizes", type=lambda s: [int(float(x)) for x in s.split(",")],
+                    help="override the sizes, e.g. 100000,1e6")
+    ap.add_argument("--no-peer", action="store_true", help="skip rdflib-endpoint")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--workdir", type=Path, help="default: a new temporary folder")
+    args = ap.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit(WRK_HINT)
+    prof = dict(PROFILES["full" if args.full else "quick"])
+    if args.sizes:
+        prof["sizes"] = args.sizes
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="policykg-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    try:
+        say(f"work folder {work}; generating {prof['docs']} documents")
+        docs = work / "docs"
+        write_docs(docs, prof["docs"], args.seed)
+        ingest = pipeline.ingest_docs(docs, work / "store-docs")
+        ingest["validate_ms_per_doc"] = pipeline.validate_ms_per_doc(docs)
+        shutil.rmtree(work / "store-docs", ignore_errors=True)
+        print(f"ingest: {ingest['docs']} documents of ~10 KB in {ingest['seconds']:.1f} s = "
+              f"{ingest['docs_per_s']:.2f} documents/s (validation on), peak RSS "
+              f"{ingest['peak_rss_mb']:.0f} MB; validation {ingest['validate_ms_per_doc']:.0f} "
+              "ms per document", flush=True)
+        say(f"building the graph generator's block ({prof['seed']} generated documents "
+            "and the corpus)")
+        block = seed_block(prof["seed"], args.seed)
+        sizes = []
+        for n in prof["sizes"]:
+            sizes.append(measure_size(n, block, work, prof, peer=not args.no_peer))
+            print_size(sizes[-1])
+            result = summary(ingest, sizes)
+            result["elapsed_s"] = round(time.perf_counter() - started, 1)
+            if args.full:  # after each size: a run stopped later still leaves its results
+                write_outputs(args, prof, result, ingest, sizes)
+        print(json.dumps(result, ensure_ascii=False))
+    finally:
+        if not args.workdir:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def write_outputs(args: argparse.Namespace, prof: dict, result: dict, ingest: dict,
+                  sizes: list[dict]) -> None:
+    from bench.plot import plot
+
+    results.write_csv(sizes, BENCH / "results.csv")
+    (BENCH / "results.json").write_text(json.dumps(
+        {"summary": result, "ingest": ingest, "sizes": sizes}, indent=1, ensure_ascii=False)
+        + "\n", encoding="utf-8")
+    plot(sizes, BENCH / "scaling.png")
+    versions = {p: version(p) for p in ("policykg", "pyoxigraph", "rdflib", "pyshacl",
+                                        "rdflib-endpoint", "fastapi", "uvicorn")}
+    done = [s["size_triples"] for s in sizes]
+    notes = [f"Sizes planned: {', '.join(f'{n:,}' for n in prof['sizes'])}; measured: "
+             f"{', '.join(f'{n:,}' for n in done)} (the files are rewritten after each size).",
+             f"Each query's runs stop after {BUDGET_S:.0f} s (at least one run): the medians of "
+             "the heaviest queries at the largest sizes are of fewer runs.",
+             f"rdflib-endpoint is run up to {prof['peer_max']:,} triples and whole-store "
+             f"SHACL (ours and plain pySHACL) up to {prof['validate_max']:,}: beyond them "
+             "each would take longer than the run's hour on this machine."]
+    for s in sizes:
+        if s.get("pyshacl_note"):
+            notes.append(f"plain pySHACL at {s['size_triples']:,} triples: {s['pyshacl_note']}.")
+        if s.get("answers_differ"):
+            notes.append(f"at {s['size_triples']:,}: /sparql and direct answers differ in "
+                         f"size for {', '.join(s['answers_differ'])}.")
+        if s.get("peer_answers_differ"):
+            notes.append(f"at {s['size_triples']:,}: rdflib-endpoint's answers differ in size "
+                         f"for {', '.join(s['peer_answers_differ'])}.")
+    command = "python bench/run.py --full" + (" --no-peer" if args.no_peer else "")
+    results.write_results_md(BENCH / "RESULTS.md", command, result, sizes, ingest, versions,
+                             "scaling.png", "results.csv", notes)
+
+
+if __name__ == "__main__":
+    main()

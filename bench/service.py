@@ -1,0 +1,227 @@
+"""The service side of the benchmark: the query mix directly on pyoxigraph, through
+policykg's /sparql and through rdflib-endpoint (the closest peer), and look-up and search
+latency under 32 concurrent connections with wrk (Debian) on 127.0.0.1. Nothing here runs
+at import: the servers are started by the functions that need them."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+
+PREFIX = """PREFIX pkg: <https://w3id.org/policykg/ontology#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+"""
+MIX = {
+    "point look-up": "SELECT ?p ?o WHERE { <https://w3id.org/policykg/id/place/510682> ?p ?o }",
+    "label search": """SELECT ?s ?l WHERE { ?s skos:prefLabel ?l .
+        FILTER(CONTAINS(STR(?l), "城乡融合")) } LIMIT 100""",
+    "counties per item by province": """SELECT ?prov (COUNT(DISTINCT ?c) AS ?n) WHERE {
+        ?c pkg:explores ?i ; pkg:within+ ?prov . ?prov a pkg:Province } GROUP BY ?prov""",
+    "citation chain": "SELECT ?a ?b WHERE { ?a pkg:cites+ ?b } LIMIT 1000",
+    "investment per issuer": """SELECT ?doc (SUM(?amt) AS ?total) WHERE {
+        ?e a pkg:Event ; pkg:amount ?amt ; pkg:evidence/<http://www.w3.org/ns/oa#hasSource> ?doc }
+        GROUP BY ?doc""",
+    "documents in a date range": """SELECT ?d ?date WHERE {
+        ?d a pkg:PolicyDocument ; pkg:issued ?date .
+        FILTER(STR(?date) >= "2018" && STR(?date) < "2026") } ORDER BY ?date""",
+    "two-hop construct": """CONSTRUCT { ?s ?p ?o . ?o ?p2 ?o2 } WHERE {
+        ?s a pkg:PilotProgram ; ?p ?o . OPTIONAL { ?o ?p2 ?o2 } }""",
+}
+LOOKUP_PATH = "/data/place/510682.ttl"  # 什邡市: named by many documents, a heavy entity
+LOOKUP_DOC_PATH = "/data/doc/guobanfa-2018-126.ttl"  # one document: a typical entity
+# A query's measured runs stop at this many seconds (at least one run): the heavy queries
+# take minutes at 10M triples.
+BUDGET_S = 40.0
+SEARCH_PATH = "/search?q=%E5%9F%8E%E4%B9%A1%E8%9E%8D%E5%90%88"  # 城乡融合
+WRK_HINT = "wrk is missing: install it with `apt-get install -y wrk` (Debian/Ubuntu)"
+
+
+def accept_for(q: str) -> str:
+    return "text/turtle" if "CONSTRUCT" in q else "application/sparql-results+json"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait(url: str, proc: subprocess.Popen, seconds: float = 1800) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited ({proc.returncode}) before answering {url}")
+        try:
+            with urllib.request.urlopen(url, timeout=5):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"{url} did not answer in {seconds:.0f} s")
+
+
+def timed(fn: Callable[[], object], runs: int, budget_s: float = BUDGET_S) -> float:
+    """Median milliseconds of `runs` calls, fewer (at least one) once `budget_s` is spent."""
+    times: list[float] = []
+    start = time.perf_counter()
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t) * 1000)
+        if time.perf_counter() - start > budget_s:
+            break
+    return statistics.median(times)
+
+
+def direct(db: ox.Store, q: str) -> bytes:
+    """The query on pyoxigraph in this process, results serialised as the server would."""
+    res = db.query(PREFIX + q, use_default_graph_as_union=True)
+    if isinstance(res, ox.QuerySolutions):
+        return res.serialize(format=ox.QueryResultsFormat.JSON)
+    return ox.serialize(list(res), format=ox.RdfFormat.TURTLE) or b""
+
+
+def over_http(client: httpx.Client, url: str, q: str) -> bytes:
+    r = client.post(url, data={"query": PREFIX + q}, headers={"Accept": accept_for(q)},
+                    timeout=1800)
+    r.raise_for_status()
+    return r.content
+
+
+@dataclass
+class Server:
+    proc: subprocess.Popen
+    url: str
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def start_policykg(store: Path, workers: int = 2) -> Server:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "policykg", "serve", "--store", str(store), "--port", str(port),
+         "--query-timeout", "1800", "--max-rows", "10000000"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "POLICYKG_QUERY_WORKERS": str(workers)})
+    server = Server(proc, f"http://127.0.0.1:{port}")
+    try:
+        # not /health: it counts the whole store, on the event loop (minutes at 10M)
+        wait(server.url + "/context.jsonld", proc)
+    except RuntimeError:
+        server.stop()
+        raise
+    return server
+
+
+def peer_executable() -> Path:
+    exe = Path(sys.executable).parent / "rdflib-endpoint"
+    if not exe.exists():
+        raise RuntimeError("rdflib-endpoint is missing: pip install '.[bench]'")
+    return exe
+
+
+def start_peer(data: Path) -> Server:
+    """rdflib-endpoint serving the same N-Quads file (it parses it into memory)."""
+    port = free_port()
+    proc = subprocess.Popen([str(peer_executable()), "serve", str(data), "--host", "127.0.0.1",
+                             "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = Server(proc, f"http://127.0.0.1:{port}/")  # rdflib-endpoint answers at /
+    try:
+        wait(server.url + "?query=ASK%7B%7D", proc, 3600)
+    except RuntimeError:
+        server.stop()
+        raise
+    return server
+
+
+@dataclass
+class MixRow:
+    query: str
+    direct_ms: float
+    policykg_ms: float
+    peer_ms: float | None = None
+    rows_direct: int = 0
+    rows_policykg: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+def _size(body: bytes, q: str) -> int:
+    """Rows (SELECT, JSON) or triples (CONSTRUCT, Turtle): a check that both sides answered
+    the same, not just fast."""
+    if "CONSTRUCT" in q:
+        return sum(1 for _ in ox.parse(body, format=ox.RdfFormat.TURTLE))
+    return len(json.loads(body)["results"]["bindings"])
+
+
+def _first(fn: Callable[[], bytes]) -> tuple[float, bytes]:
+    t = time.perf_counter()
+    body = fn()
+    return (time.perf_counter() - t) * 1000, body
+
+
+def measure_mix(store: Path, server: Server, runs: int) -> list[MixRow]:
+    """Each query of the mix: median ms directly on the store (read-only, this process) and
+    through /sparql over HTTP (keep-alive), after one warm-up each; a query whose warm-up
+    alone takes longer than BUDGET_S is measured by that one run."""
+    db = ox.Store.read_only(str(store))
+    rows = []
+    with httpx.Client() as client:
+        for name, q in MIX.items():
+            url = server.url + "/sparql"
+            h, body_http = _first(lambda q=q, url=url: over_http(client, url, q))
+            d, body_direct = _first(lambda q=q: direct(db, q))
+            if max(h, d) < BUDGET_S * 1000:
+                d = timed(lambda q=q: direct(db, q), runs)
+                h = timed(lambda q=q, url=url: over_http(client, url, q), runs)
+            rows.append(MixRow(name, d, h, rows_direct=_size(body_direct, q),
+                               rows_policykg=_size(body_http, q)))
+    return rows
+
+
+def measure_peer(rows: list[MixRow], peer: Server, runs: int) -> None:
+    with httpx.Client() as client:
+        for row in rows:
+            q = MIX[row.query]
+            ms, body = _first(lambda q=q: over_http(client, peer.url, q))
+            row.extra["rows_peer"] = _size(body, q)
+            row.peer_ms = ms if ms >= BUDGET_S * 1000 else timed(
+                lambda q=q: over_http(client, peer.url, q), runs)
+
+
+def wrk(url: str, seconds: int, connections: int = 32) -> dict:
+    if not shutil.which("wrk"):
+        raise RuntimeError(WRK_HINT)
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+                         capture_output=True, text=True, check=True).stdout
+
+    def ms(label: str) -> float:
+        m = re.search(rf"{label}\s+([\d.]+)(us|ms|s)", out)
+        if not m:
+            raise RuntimeError(f"cannot read {label} from wrk:\n{out}")
+        v, unit = float(m.group(1)), m.group(2)
+        return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
+
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"p50_ms": ms("50%"), "p99_ms": ms("99%"), "rps": rps,
+            "non_2xx": int(errors.group(1)) if errors else 0}
