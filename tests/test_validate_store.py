@@ -45,8 +45,10 @@ def test_totals_cover_every_document_and_triple(store):
     assert m, r.stdout + r.stderr
     docs, triples, conform, violations, failing = map(int, m.groups())
     assert (docs, triples) == (len(graphs), size) == (2, size)
-    assert conform + failing == 2
-    assert r.returncode == (1 if violations else 0)
+    # documents that passed the shapes on ingest pass them read back from the store (whose
+    # integer subtypes are restored first)
+    assert (conform, failing, violations) == (2, 0, 0), r.stdout + r.stderr
+    assert r.returncode == 0
     assert "2 jobs" in r.stdout
 
 
