@@ -346,6 +346,12 @@ def serve(
         help="Enables SPARQL Update for 'Authorization: Bearer TOKEN' (env POLICYKG_TOKEN).")]
         = None,
     base: Annotated[str, typer.Option(help="Base IRI of the entities served.")] = DEFAULT_BASE,
+    max_query_bytes: Annotated[str | None, typer.Option(
+        help="Largest SPARQL query or other request body, e.g. 1MB; larger ones get 413 "
+             "(env POLICYKG_MAX_QUERY_BYTES; default 1MB).")] = None,
+    max_document_bytes: Annotated[str | None, typer.Option(
+        help="Largest document POSTed to /ingest, e.g. 20MB; larger ones get 413 "
+             "(env POLICYKG_MAX_DOCUMENT_BYTES; default 20MB).")] = None,
 ) -> None:
     """Serve the store over HTTP: SPARQL 1.1, entity look-up, search, export. With an empty
     store, the bundled corpus is ingested first."""
@@ -354,8 +360,15 @@ def serve(
     from policykg.ingest import ingest as run_ingest
     from policykg.store import StoreError
     from policykg_api.app import create_app
-    from policykg_api.settings import Settings
+    from policykg_api.settings import Settings, parse_size
 
+    try:  # sizes given by flag or environment, checked before anything starts
+        sizes = {name: parse_size(flag) for name, flag in (
+            ("max_query_bytes", max_query_bytes), ("max_document_bytes", max_document_bytes))
+            if flag is not None}
+        Settings()
+    except ValueError as e:
+        _fail(str(e))
     spec = _store_spec(store, update_endpoint, gsp_endpoint, store_config)
     db = _store(store, update_endpoint, gsp_endpoint, store_config)
     try:
@@ -367,6 +380,8 @@ def serve(
         report = run_ingest([corpus_dir()], db, base)
         err.print(f"{report.count('added')} documents, {len(db)} triples")
     settings = Settings(store=spec if spec is not None else db.path, base=base)
+    for name, size in sizes.items():
+        setattr(settings, name, size)
     if query_timeout is not None:
         settings.query_timeout = query_timeout
     if max_rows is not None:
@@ -376,8 +391,11 @@ def serve(
     err.print(f"serving {db.location} on http://{host}:{port}/ (SPARQL at /sparql, docs at /docs)")
     # One JSON line per request on stderr (policykg.access) instead of uvicorn's text log.
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    # h11 refuses a request line longer than this with a bare 400; let the app see URLs up
+    # to the query limit (percent-encoded) and answer 413 itself
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info",
-                access_log=False)
+                access_log=False,
+                h11_max_incomplete_event_size=3 * settings.max_query_bytes + 65536)
 
 
 @app.command()
