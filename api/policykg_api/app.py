@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from policykg.store import open_store
-from policykg_api import entities, export_routes, ingest_routes, search_routes, sparql
+from policykg_api import entities, export_routes, ingest_routes, limits, search_routes, sparql
 from policykg_api.cache import DescriptionCache
 from policykg_api.indexing import load_index, refresh
 from policykg_api.middleware import Observe
@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await loop.run_in_executor(None, refresh, app.state.index, store, iris)
 
     app.state.after_write = after_write
+    app.add_middleware(limits.BodyLimit, settings=settings)
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                        allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
                        allow_headers=["Accept", "Content-Type", "Authorization"],
