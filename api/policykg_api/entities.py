@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from policykg_api.describe import describe, entity_json, exists
@@ -23,6 +23,9 @@ from policykg_api.pages import PAGE_HEADERS, render_not_found, render_page
 from policykg_api.rdf_formats import FORMATS, SUFFIXES, jsonld_context, serialise
 
 router = APIRouter(tags=["Linked Data"])
+_PATH = Path(description="The entity's path under `{base}id/`",
+             openapi_examples={"county": {"value": "place/510682"},
+                               "document": {"value": "doc/guobanhan-2004-71"}})
 
 
 def _exists(request: Request, iri: str) -> bool:
@@ -42,7 +45,7 @@ def _not_found(iri: str) -> PlainTextResponse:
             responses={303: {"description": "See /page/{path} or /data/{path}"},
                        400: {"description": "not a valid entity IRI"},
                        404: {"description": "no such entity"}})
-def entity_id(path: str, request: Request) -> Response:
+def entity_id(request: Request, path: str = _PATH) -> Response:
     """The IRI `{base}id/{path}` names a thing, not a document, so it redirects (303): to the
     HTML page when the client prefers `text/html` (browsers), else to the data."""
     try:
@@ -65,7 +68,7 @@ def entity_id(path: str, request: Request) -> Response:
                        400: {"description": "not a valid entity IRI"},
                        404: {"description": "no such entity"},
                        406: {"description": "none of the offered media types is acceptable"}})
-async def entity_data(path: str, request: Request) -> Response:
+async def entity_data(request: Request, path: str = _PATH) -> Response:
     """The triples with the entity as subject (union of all document graphs), the types and
     labels of the IRIs it links to, and its evidence nodes with their quote and position
     selectors. The format is chosen by a suffix (`.ttl`, `.jsonld`, `.nt`, `.json`) or else
@@ -124,7 +127,7 @@ def context(request: Request) -> Response:
             response_class=HTMLResponse,
             responses={400: {"description": "not a valid entity IRI"},
                        404: {"description": "no such entity"}})
-def entity_page(path: str, request: Request) -> Response:
+def entity_page(request: Request, path: str = _PATH) -> Response:
     """A server-rendered page: Chinese and English labels side by side, type and label
     method, properties with linked neighbours, incoming links, and the evidence sentences
     with the quoted span marked. No scripts and no external assets."""

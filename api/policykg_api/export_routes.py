@@ -7,7 +7,7 @@ import hashlib
 import re
 
 import pyoxigraph as ox
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import PlainTextResponse, Response, StreamingResponse
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, VOID, XSD
@@ -80,7 +80,9 @@ async def export_all(request: Request, format: str | None = Query(
             response_class=Response,
             responses={**_RESPONSES, 400: {"description": "bad key or format"},
                        404: {"description": "no such document graph"}})
-async def export_document(request: Request, doc_key: str, format: str | None = Query(
+async def export_document(request: Request, doc_key: str = Path(
+        description="The document graph's key", openapi_examples={
+            "reply": {"value": "guobanhan-2004-71"}}), format: str | None = Query(
         None, description="ttl | nt | nq | trig | jsonld; else chosen by Accept")) -> Response:
     """The named graph `{base}graph/{doc_key}`: everything read from one source document.
     The key is letters, digits, '.', '_' and '-' only (e.g. `guobanfa-2018-128`)."""

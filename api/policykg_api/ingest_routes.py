@@ -24,7 +24,20 @@ def _build(data: bytes, name: str, base: str) -> tuple[DocumentBuild, Validation
     return doc, (validate(doc.graph) if doc.graph is not None else None)
 
 
-@router.post("/ingest", summary="Add or replace one document (token required)")
+_BODY = {"requestBody": {"required": True, "description": "The document's bytes", "content": {
+    m: {"schema": {"type": "string", "format": "binary"}}
+    for m in ("text/plain", "text/html", "application/octet-stream")}}}
+
+
+@router.post("/ingest", summary="Add or replace one document (token required)",
+             openapi_extra=_BODY,
+             responses={200: {"description": "Replaced or unchanged"},
+                        201: {"description": "Added"},
+                        400: {"description": "Unreadable document or bad name"},
+                        401: {"description": "No bearer token"},
+                        403: {"description": "Wrong token, or writes disabled"},
+                        413: {"description": "Document over the configured size"},
+                        422: {"description": "The document fails the shapes; nothing stored"}})
 async def ingest(request: Request, name: str) -> Response:
     """The request body is one document (text or HTML; UTF-8 or GB18030). It is read,
     validated against the shapes and stored as its own named graph in one transaction:

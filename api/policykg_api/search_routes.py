@@ -100,7 +100,9 @@ def parse_query(name: str, raw: str | None) -> str:
 @router.get("/search", summary="Search entities by label in Chinese, English or pinyin")
 async def search(request: Request,
            q: str | None = Query(None, description="Words to find: 中文 (simplified or "
-                                 "traditional), English, or pinyin with or without tones."),
+                                 "traditional), English, or pinyin with or without tones.",
+                                 openapi_examples={"pinyin": {"value": "shifang"},
+                                                   "zh": {"value": "城乡融合"}}),
            lang: str | None = Query(None, description="Only matches in this language count: "
                                     "zh (also zh-Hans, zh-CN…), en or pinyin."),
            types: list[str] | None = Query(None, alias="type", description="Class local name "

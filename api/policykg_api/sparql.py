@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from policykg_api.auth import write_denied
 from policykg_api.negotiation import parse_accept
 from policykg_api.pool import QueryRequest, QueryTimeout, WorkerDied
-from policykg_api.results import FORMAT_ALIASES, format_accept
+from policykg_api.results import FORMAT_ALIASES, GRAPH_TYPES, SELECT_TYPES, format_accept
 from policykg_api.ui import query_page, service_description
 
 router = APIRouter()
@@ -52,8 +52,57 @@ class _BadType(Exception):
     pass
 
 
-@router.api_route("/sparql", methods=["GET", "POST"], summary="SPARQL 1.1 query and update",
-                  response_class=Response)
+# The protocol's parameters, read from the request by `_params` (repeatable, in the query
+# string or a form body), described here for the OpenAPI document.
+def _param(name: str, description: str, many: bool = False, example: str | None = None) -> dict:
+    schema: dict = {"type": "array", "items": {"type": "string"}} if many else {"type": "string"}
+    out = {"name": name, "in": "query", "required": False, "description": description,
+           "schema": schema}
+    if example is not None:
+        out["example"] = [example] if many else example
+    return out
+
+
+_EXAMPLE = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 5"
+_PROTOCOL = [
+    _param("default-graph-uri", "Graph IRI making up the default graph (repeatable); "
+           "otherwise the union of all document graphs", many=True),
+    _param("named-graph-uri", "Graph IRI the query may name with GRAPH (repeatable)", many=True),
+    _param("format", "Result format instead of Accept: json, xml, csv, tsv, ttl, nt, nq, "
+           "trig, jsonld, rdfxml, or a media type"),
+    _param("timeout", "Seconds the query may run, at most the server's deadline"),
+]
+_QUERY = _param("query", "A SPARQL 1.1 query", example=_EXAMPLE)
+_RESPONSES = {
+    200: {"description": "Results (SELECT/ASK) or a graph (CONSTRUCT/DESCRIBE); the service "
+                         "description (Turtle) without a query",
+          "content": {m: {} for m in (*SELECT_TYPES, *GRAPH_TYPES)}},
+    204: {"description": "Update done"},
+    400: {"description": "Syntax error (with its position) or a bad parameter"},
+    401: {"description": "Update without a bearer token"},
+    403: {"description": "Update with a wrong token, or updates disabled"},
+    406: {"description": "None of the accepted media types can carry the result"},
+    413: {"description": "Query or body over the configured size"},
+    415: {"description": "POST body of another content type"},
+    503: {"description": "Query stopped at its deadline, or no worker free in time"},
+}
+_FORM = {"type": "object", "properties": {
+    "query": {"type": "string", "example": _EXAMPLE}, "update": {"type": "string"},
+    "default-graph-uri": {"type": "array", "items": {"type": "string"}},
+    "named-graph-uri": {"type": "array", "items": {"type": "string"}},
+    "format": {"type": "string"}, "timeout": {"type": "string"}}}
+_GET_API = {"parameters": [_QUERY, *_PROTOCOL], "responses": _RESPONSES}
+_POST_API = {"parameters": _PROTOCOL, "responses": _RESPONSES, "requestBody": {
+    "required": False, "content": {
+        "application/x-www-form-urlencoded": {"schema": _FORM},
+        "application/sparql-query": {"schema": {"type": "string", "example": _EXAMPLE}},
+        "application/sparql-update": {"schema": {"type": "string"}}}}}
+
+
+@router.get("/sparql", summary="SPARQL 1.1 query", response_class=Response,
+            openapi_extra=_GET_API)
+@router.post("/sparql", summary="SPARQL 1.1 query and update", response_class=Response,
+             openapi_extra=_POST_API)
 async def sparql(request: Request) -> Response:
     """SPARQL 1.1 Protocol. Query: `query` (GET or form POST) or a body of type
     application/sparql-query; `default-graph-uri`, `named-graph-uri`; result format by Accept

@@ -1,0 +1,122 @@
+"""The service against requests generated from its own OpenAPI document (schemathesis): no
+request, however malformed, gets a 5xx. Reads and refused writes go to the shared server,
+which must be unchanged afterwards; writes with the token go to a server of their own."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+
+import httpx
+import pytest
+import schemathesis
+from conftest import CORPUS, TOKEN, start_server, stop_server
+from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
+
+from policykg.build import build_one
+from policykg.store import OxigraphStore
+
+
+# the SPARQL Protocol's own body types go on the wire as they are
+@schemathesis.serializer("application/sparql-query", "application/sparql-update")
+def _sparql_text(ctx, value) -> bytes | None:
+    if value is None:
+        return None
+    return value if isinstance(value, bytes) else str(value).encode("utf-8")
+
+
+SMALL = "state-council-reply-sichuan-2004-10-15.txt"
+SENT: Counter = Counter()  # (fixture, status class) → requests
+BOUNDED = settings(max_examples=20, deadline=None, derandomize=True, database=None,
+                   suppress_health_check=list(HealthCheck))
+
+
+def _state(url: str) -> tuple[int, str]:
+    """Triple count and a hash of the whole N-Quads export."""
+    triples = httpx.get(url + "/health", timeout=60).json()["triples"]
+    dump = httpx.get(url + "/export", params={"format": "nq"}, timeout=120)
+    assert dump.status_code == 200
+    return triples, hashlib.sha256(dump.content).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def shared_before(server):
+    return _state(server.url)
+
+
+@pytest.fixture(scope="module")
+def read_api(server, shared_before):
+    return schemathesis.openapi.from_url(server.url + "/openapi.json")
+
+
+@pytest.fixture(scope="module")
+def write_server(tmp_path_factory):
+    store = tmp_path_factory.mktemp("fuzzed") / "store"
+    # one small document, so that the server does not ingest the whole corpus first
+    OxigraphStore(store).put_document(build_one(CORPUS / SMALL).graph)
+    s = start_server(store, "--token", TOKEN)
+    yield s
+    stop_server(s)
+
+
+@pytest.fixture(scope="module")
+def write_api(write_server):
+    return schemathesis.openapi.from_url(write_server.url + "/openapi.json")
+
+
+def _call(case, label: str, headers: dict | None = None):
+    response = case.call(headers=headers, timeout=60)
+    SENT[label, f"{response.status_code // 100}xx"] += 1
+    assert response.status_code < 500, (
+        f"{case.method} {case.formatted_path} → {response.status_code}: "
+        f"{response.text[:500]}\nreproduce: {case.as_curl_command()}")
+    return response
+
+
+def _fuzz(schema, label: str, headers: dict | None = None, method: str | None = None) -> int:
+    """Each operation: the schema's examples, then requests that fit the schema and requests
+    that do not (hypothesis, bounded and seeded). Returns the operations tried."""
+    tried = 0
+    for result in schema.get_all_operations():
+        op = result.ok()
+        if method and op.method.upper() != method:
+            continue
+        tried += 1
+        strategies = [*schema.get_strategies_from_examples(op),
+                      op.as_strategy(GenerationMode.POSITIVE),
+                      op.as_strategy(GenerationMode.NEGATIVE)]
+        for strategy in strategies:
+            @BOUNDED
+            @given(case=strategy)
+            def run(case):
+                _call(case, label, headers)
+
+            try:
+                run()
+            except Unsatisfiable:  # nothing to make invalid (an operation without inputs)
+                assert strategy is strategies[-1], op.label
+    return tried
+
+
+def test_no_generated_request_gets_a_server_error(read_api):
+    """Every operation, no token: writes are refused, reads answered or refused with 4xx."""
+    assert _fuzz(read_api, "anonymous") >= 14
+
+
+def test_no_generated_write_gets_a_server_error(write_api):
+    """POST /ingest and /sparql with the token: random documents, queries and updates."""
+    assert _fuzz(write_api, "with token", {"Authorization": f"Bearer {TOKEN}"}, "POST") == 2
+
+
+def test_the_shared_store_is_unchanged_and_figures(server, shared_before, capsys):
+    assert _state(server.url) == shared_before
+    total = sum(SENT.values())
+    errors = sum(n for (_, status), n in SENT.items() if status == "5xx")
+    with capsys.disabled():
+        print(f"\nschemathesis: {total} generated requests "
+              + ", ".join(f"{who} {status}: {n}" for (who, status), n in sorted(SENT.items()))
+              + f"; server errors: {errors}; shared store unchanged "
+                f"({shared_before[0]} triples, export sha256 {shared_before[1][:12]}…)")
+    assert total > 100 and errors == 0
