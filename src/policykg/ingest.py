@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +21,7 @@ from policykg.build import build_one, input_files
 from policykg.ids import DEFAULT_BASE
 from policykg.store import GraphStore
 from policykg.validate import validate
+from policykg.vocab import PKG
 
 # Below this many files a pool costs more to start than it saves (a worker loads the
 # segmenter, tables and shapes: ~2 s).
@@ -44,12 +45,23 @@ class Checked:
     path: Path
     graph: Graph | None = None
     refusal: str | None = None
+    unchanged: bool = False  # stored already with this content hash: not validated again
 
 
-def check(path: Path, base: str = DEFAULT_BASE) -> Checked:
+def _content_hash(graph: Graph) -> str | None:
+    return next((str(o) for o in graph.objects(graph.identifier, PKG.contentHash)), None)
+
+
+def check(path: Path, base: str = DEFAULT_BASE,
+          stored: Mapping[str, str] | None = None) -> Checked:
+    """Build and validate one file; `stored` (graph → content hash of what the store holds)
+    lets a document stored unchanged skip validation, so that re-running an interrupted
+    ingest goes straight to the documents it had not reached."""
     doc = build_one(path, base)
     if doc.error or doc.graph is None:
         return Checked(path, refusal=doc.error or "no graph")
+    if stored and stored.get(str(doc.graph.identifier)) == _content_hash(doc.graph):
+        return Checked(path, graph=doc.graph, unchanged=True)
     v = validate(doc.graph)
     if not v.conforms:
         first = v.violations()[0]
@@ -64,27 +76,33 @@ def default_jobs(n_files: int) -> int:
     return max(1, min(os.cpu_count() or 1, n_files))
 
 
-def checked(files: list[Path], base: str, jobs: int) -> Iterator[Checked]:
+def checked(files: list[Path], base: str, jobs: int,
+            stored: Mapping[str, str] | None = None) -> Iterator[Checked]:
     """Each file built and validated, in the order given."""
     if jobs <= 1:
         for path in files:
-            yield check(path, base)
+            yield check(path, base, stored)
         return
     # Not fork: the command's progress bar runs a thread, and a fork taken while it holds
     # the stderr lock would leave a worker stuck on its first log line.
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() \
         else "spawn"
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method)) as pool:
-        yield from pool.map(check, files, [base] * len(files), chunksize=1)
+        yield from pool.map(check, files, [base] * len(files), [stored] * len(files),
+                            chunksize=1)
 
 
 def ingest(paths: Iterable[Path], store: GraphStore, base: str = DEFAULT_BASE,
            on_file: Callable[[Path], None] | None = None, jobs: int | None = None) -> IngestReport:
     report = IngestReport()
     files = input_files(paths)
-    for c in checked(files, base, jobs if jobs is not None else default_jobs(len(files))):
+    stored = {d.graph: d.content_hash for d in store.documents()}
+    for c in checked(files, base, jobs if jobs is not None else default_jobs(len(files)),
+                     stored):
         if c.graph is None:
             report.refused.append((c.path.name, c.refusal or "no graph"))
+        elif c.unchanged:
+            report.outcomes.setdefault("unchanged", []).append(c.path.name)
         else:
             outcome = store.put_document(c.graph)
             report.outcomes.setdefault(outcome, []).append(c.path.name)
