@@ -4,19 +4,15 @@ which must be unchanged afterwards; writes with the token go to a server of thei
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 
-import httpx
 import pytest
 import schemathesis
-from conftest import CORPUS, TOKEN, start_server, stop_server
+from conftest import TOKEN, stop_server
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
-
-from policykg.build import build_one
-from policykg.store import OxigraphStore
+from state import seeded_server, store_state
 
 
 # the SPARQL Protocol's own body types go on the wire as they are
@@ -27,23 +23,14 @@ def _sparql_text(ctx, value) -> bytes | None:
     return value if isinstance(value, bytes) else str(value).encode("utf-8")
 
 
-SMALL = "state-council-reply-sichuan-2004-10-15.txt"
 SENT: Counter = Counter()  # (fixture, status class) → requests
 BOUNDED = settings(max_examples=20, deadline=None, derandomize=True, database=None,
                    suppress_health_check=list(HealthCheck))
 
 
-def _state(url: str) -> tuple[int, str]:
-    """Triple count and a hash of the whole N-Quads export."""
-    triples = httpx.get(url + "/health", timeout=60).json()["triples"]
-    dump = httpx.get(url + "/export", params={"format": "nq"}, timeout=120)
-    assert dump.status_code == 200
-    return triples, hashlib.sha256(dump.content).hexdigest()
-
-
 @pytest.fixture(scope="module")
 def shared_before(server):
-    return _state(server.url)
+    return store_state(server.url)
 
 
 @pytest.fixture(scope="module")
@@ -53,10 +40,7 @@ def read_api(server, shared_before):
 
 @pytest.fixture(scope="module")
 def write_server(tmp_path_factory):
-    store = tmp_path_factory.mktemp("fuzzed") / "store"
-    # one small document, so that the server does not ingest the whole corpus first
-    OxigraphStore(store).put_document(build_one(CORPUS / SMALL).graph)
-    s = start_server(store, "--token", TOKEN)
+    s = seeded_server(tmp_path_factory.mktemp("fuzzed") / "store", "--token", TOKEN)
     yield s
     stop_server(s)
 
@@ -111,7 +95,7 @@ def test_no_generated_write_gets_a_server_error(write_api):
 
 
 def test_the_shared_store_is_unchanged_and_figures(server, shared_before, capsys):
-    assert _state(server.url) == shared_before
+    assert store_state(server.url) == shared_before
     total = sum(SENT.values())
     errors = sum(n for (_, status), n in SENT.items() if status == "5xx")
     with capsys.disabled():
