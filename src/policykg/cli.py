@@ -466,6 +466,64 @@ def export(
         sys.stdout.buffer.write(data)
 
 
+@app.command("dump")
+def dump_cmd(
+    out_file: Annotated[Path, typer.Option("--out", "-o", help="The dump: an N-Quads file "
+                                           "(its manifest is written beside it).")],
+    store: StoreOpt = None,
+    update_endpoint: UpdateOpt = None,
+    gsp_endpoint: GspOpt = None,
+    store_config: StoreConfigOpt = None,
+) -> None:
+    """Back up the store: every named graph as N-Quads, and a manifest (FILE.manifest.json)
+    with the dump's sha256 and each graph's triple count and content hash."""
+    from policykg.backup import BackupError, dump
+    from policykg.store import StoreError
+
+    db = _store(store, update_endpoint, gsp_endpoint, store_config)
+    try:
+        m = dump(db, out_file)
+    except (BackupError, StoreError, OSError) as e:
+        _fail(str(e))
+    left_out = (f"; {m.default_graph_triples_left_out} triples in the default graph left out "
+                "(not in any document)" if m.default_graph_triples_left_out else "")
+    err.print(f"wrote {out_file}: {m.documents} documents, {len(m.graphs)} graphs, "
+              f"{m.triples} triples, sha256 {m.sha256[:16]}…{left_out}")
+
+
+@app.command("restore")
+def restore_cmd(
+    dump_file: Annotated[Path, typer.Argument(help="A dump written by `policykg dump`.")],
+    store: StoreOpt = None,
+    update_endpoint: UpdateOpt = None,
+    gsp_endpoint: GspOpt = None,
+    store_config: StoreConfigOpt = None,
+) -> None:
+    """Restore a dump into the store, after checking it against its manifest (size, sha256,
+    each graph's triple count and content hash): a dump that differs is refused and nothing
+    is written. Each graph replaces the one of the same name; other graphs are kept."""
+    from policykg.backup import BackupError, restore, verify
+    from policykg.store import StoreError
+
+    try:
+        manifest = verify(dump_file)  # before opening (or creating) the store
+    except BackupError as e:
+        _fail(f"refused: {e}; nothing was written")
+    db = _store(store, update_endpoint, gsp_endpoint, store_config)
+    try:
+        db.ensure_not_served()
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      console=err, transient=True, disable=len(manifest.graphs) < 2) as bar:
+            task = bar.add_task("restoring", total=len(manifest.graphs))
+            report = restore(dump_file, db, manifest,
+                             on_graph=lambda g, o: bar.advance(task))
+    except (BackupError, StoreError, OSError) as e:
+        _fail(str(e))
+    done = ", ".join(f"{n} {o}" for o, n in sorted(report.outcomes.items())) or "nothing"
+    err.print(f"{db.location}: restored {dump_file.name}: {done}; {report.triples} triples "
+              f"in {len(manifest.graphs)} graphs; the store holds {len(db)} triples")
+
+
 @app.command()
 def evaluate(
     golds: Annotated[list[Path], typer.Argument(
