@@ -5,15 +5,18 @@ in any way is refused before anything is written."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pyoxigraph as ox
 import pytest
-from conftest import CORPUS
+from conftest import CORPUS, open_backend
 from rdflib import Graph, Literal
+from virtuoso import Virtuoso
 
 from policykg.backup import BackupError, dump, manifest_path, restore, verify
 from policykg.build import build_one
@@ -22,8 +25,17 @@ from policykg.store import OxigraphStore
 CLI = [sys.executable, "-m", "policykg"]
 
 
-def _run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=600)
+def _run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=600,
+                          env={**os.environ, **(env or {})})
+
+
+def _store_args(server) -> tuple[list[str], dict]:
+    """--store (and the other options) naming the server's store, and the environment."""
+    if isinstance(server.store, Path):
+        return ["--store", str(server.store)], {}
+    v: Virtuoso = server.store
+    return ["--store", v.store, *v.args], v.env
 
 
 def _quads(path: Path) -> set[str]:
@@ -31,17 +43,24 @@ def _quads(path: Path) -> set[str]:
     return {str(q) for q in store.quads_for_pattern(None, None, None, None)}
 
 
+def _served_quads(server) -> set[str]:
+    r = httpx.get(server.url + "/export", params={"format": "nq"}, timeout=120)
+    assert r.status_code == 200
+    return {str(q) for q in ox.parse(r.content, format=ox.RdfFormat.N_QUADS)}
+
+
 @pytest.fixture(scope="module")
 def dumped(server, tmp_path_factory) -> Path:
-    """The shared server's store, dumped while it is being served."""
+    """The shared server's store (embedded or remote), dumped while it is being served."""
     out = tmp_path_factory.mktemp("backup") / "policykg.nq"
-    r = _run("dump", "--store", str(server.store), "--out", str(out))
+    args, env = _store_args(server)
+    r = _run("dump", *args, "--out", str(out), env=env)
     assert r.returncode == 0, r.stderr
     assert "5 documents" in r.stderr
     return out
 
 
-def test_the_manifest_describes_the_dump(server, dumped):
+def test_the_manifest_describes_the_dump(dumped):
     m = json.loads(manifest_path(dumped).read_text(encoding="utf-8"))
     assert m["format"] == "policykg-dump/1" and m["file"] == dumped.name
     assert m["bytes"] == dumped.stat().st_size
@@ -56,14 +75,24 @@ def test_restore_into_an_empty_store_gives_the_same_quads(server, dumped, tmp_pa
     r = _run("restore", str(dumped), "--store", str(target))
     assert r.returncode == 0, r.stderr
     assert "5 added" in r.stderr
-    original, restored = _quads(server.store), _quads(target)
+    original, restored = _served_quads(server), _quads(target)
     assert restored == original  # quad for quad
     r = _run("restore", str(dumped), "--store", str(target))  # again: nothing changes
     assert r.returncode == 0 and "5 unchanged" in r.stderr, r.stderr
     assert _quads(target) == original
     with capsys.disabled():
-        print(f"\nbackup: dumped {len(original)} quads in 5 documents, restored into an empty "
-              f"store: {len(restored)} quads, identical quad for quad; data lost 0")
+        print(f"\nbackup: dumped {len(original)} quads in 5 documents from the "
+              f"{'embedded' if isinstance(server.store, Path) else 'remote'} store, restored "
+              f"into an empty embedded store: {len(restored)} quads, identical quad for quad; "
+              "data lost 0")
+
+
+def test_restore_into_an_empty_remote_store_gives_the_same_quads(server, dumped, virtuoso,
+                                                                  tmp_path):
+    remote = open_backend("virtuoso", tmp_path, virtuoso)  # cleared of documents
+    report = restore(dumped, remote)
+    assert report.outcomes == {"added": 5}
+    assert {str(q) for q in remote.quads(None)} == _served_quads(server)
 
 
 def _corrupt(dumped: Path, folder: Path, change) -> Path:
@@ -182,8 +211,14 @@ def test_default_graph_triples_are_counted_and_left_out(tmp_path):
         '<urn:x:s> <urn:x:p> "o" <urn:x:g>'}
 
 
-def test_restore_refuses_a_store_being_served(server, dumped):
-    before = _quads(server.store)
-    r = _run("restore", str(dumped), "--store", str(server.store))
-    assert r.returncode == 2 and "serving this store" in r.stderr, r.stderr
-    assert _quads(server.store) == before
+def test_restore_into_a_served_store(server, dumped):
+    """The embedded store refuses a second writer while it is served; a remote store takes
+    the restore, which changes nothing when the dump is of the same store."""
+    before = _served_quads(server)
+    args, env = _store_args(server)
+    r = _run("restore", str(dumped), *args, env=env)
+    if isinstance(server.store, Path):
+        assert r.returncode == 2 and "serving this store" in r.stderr, r.stderr
+    else:
+        assert r.returncode == 0 and "5 unchanged" in r.stderr, r.stderr
+    assert _served_quads(server) == before
