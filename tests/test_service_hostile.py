@@ -9,6 +9,7 @@ import http.client
 import subprocess
 import sys
 from collections import Counter
+from pathlib import Path
 from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
@@ -356,7 +357,11 @@ def test_ingest_without_the_right_token_changes_nothing(server, auth, status):
 def test_the_shared_store_is_unchanged_after_everything(server, before, capsys):
     after = store_state(server.url)
     assert after == before
+    backend = "embedded" if isinstance(server.store, Path) else "virtuoso"
     with capsys.disabled():
-        print(f"\nhostile requests: {sum(SENT.values())} sent ("
+        print(f"\nhostile requests ({backend} server, and the write servers so far): "
+              f"{sum(SENT.values())} sent ("
               + ", ".join(f"{k} {n}" for k, n in sorted(SENT.items()))
-              + f"); store unchanged: {after[0]} triples, export sha256 {after[1][:12]}…")
+              + f"); errors 0; store unchanged: {after[0]} triples, export sha256 "
+                f"{after[1][:12]}…")
+    SENT.clear()
