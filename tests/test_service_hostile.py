@@ -251,12 +251,19 @@ def test_oversized_chunked_bodies_are_413(server):
     assert r.status_code == 413, r.text
 
 
-def test_oversized_query_in_the_url_is_413(server):
+def test_oversized_query_in_the_url_is_refused(server):
+    """Over the limit and short enough for the HTTP parser: 413 from the service. Longer
+    request lines are refused by the HTTP parser itself (uvicorn's httptools: 400 past about
+    80 KB); never a 5xx, and the server goes on answering."""
     for pad in ("x" * 1_100_000, "中" * 340_000, "x" * 3_100_000):
         SENT["oversized"] += 1
         query = "SELECT * WHERE { ?s ?p ?o } LIMIT 1 #" + pad
-        status, body = raw_get(server.url, "/sparql?" + urlencode({"query": query}))
-        assert status == 413, (len(pad), status, body[:200])
+        try:
+            status, body = raw_get(server.url, "/sparql?" + urlencode({"query": query}))
+        except ConnectionError:  # the parser may close the connection before it is sent
+            status, body = 400, b""
+        assert status in (400, 413), (len(pad), status, body[:200])
+    assert httpx.get(server.url + "/health", timeout=T).status_code == 200
 
 
 @pytest.fixture(scope="module")
@@ -279,6 +286,8 @@ def test_limits_are_configurable_by_flag_and_environment(small_limits):
         ok = httpx.post(s.url + "/sparql", content=(q + "x" * 1900).encode(), timeout=T,
                         headers={"Content-Type": "application/sparql-query"})
         assert ok.status_code == 200, ok.text
+        long_url = "/sparql?" + urlencode({"query": q + "x" * 60_000})
+        assert raw_get(s.url, long_url)[0] == 413
         for r in (httpx.post(s.url + "/sparql", content=(q + "x" * 2100).encode(), timeout=T,
                              headers={"Content-Type": "application/sparql-query"}),
                   httpx.get(s.url + "/sparql", params={"query": q + "x" * 2100}, timeout=T),

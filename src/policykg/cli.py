@@ -391,8 +391,9 @@ def serve(
     err.print(f"serving {db.location} on http://{host}:{port}/ (SPARQL at /sparql, docs at /docs)")
     # One JSON line per request on stderr (policykg.access) instead of uvicorn's text log.
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    # h11 refuses a request line longer than this with a bare 400; let the app see URLs up
-    # to the query limit (percent-encoded) and answer 413 itself
+    # Where uvicorn runs on h11 (httptools not installed), h11 refuses a longer request line
+    # with a bare 400: let the app see URLs up to the query limit and answer 413 itself.
+    # httptools refuses request lines of more than about 80 KB with a 400 on its own.
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info",
                 access_log=False,
                 h11_max_incomplete_event_size=3 * settings.max_query_bytes + 65536)
