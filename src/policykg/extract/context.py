@@ -27,6 +27,9 @@ class Context:
     aliases: dict[str, str] = field(default_factory=dict)  # short → full, as the text defines
     org_mentions: list[tuple[int, int, str]] = field(default_factory=list)  # (s, e, key)
     place_mentions: list[tuple[int, int, str]] = field(default_factory=list)  # (s, e, code)
+    # id(list) → (the list, the evidence in it, how much of it the set has seen): see add_ev
+    _ev_seen: dict[int, tuple[list[Evidence], set[Evidence], list[int]]] = field(
+        default_factory=dict, repr=False)
 
     @property
     def raw(self) -> str:
@@ -34,6 +37,22 @@ class Context:
 
     def ev(self, start: int, end: int) -> Evidence:
         return self.text.evidence(start, end)
+
+    def add_ev(self, evs: list[Evidence], ev: Evidence) -> None:
+        """Append `ev` to a record's evidence unless it is there already, in constant time:
+        a long document names one body tens of thousands of times, and scanning the list
+        for each mention made reading it quadratic. Lists only grow; what other code
+        appended directly is taken into the set on the next call."""
+        entry = self._ev_seen.get(id(evs))
+        if entry is None:
+            entry = self._ev_seen[id(evs)] = (evs, set(), [0])  # holding evs keeps its id
+        _, seen, synced = entry
+        if synced[0] < len(evs):
+            seen.update(evs[synced[0]:])
+        if ev not in seen:
+            evs.append(ev)
+            seen.add(ev)
+        synced[0] = len(evs)
 
     def org(self, key: str, written: str | None, ev: Evidence | None) -> str:
         e = self.orgs.entries[key]
@@ -46,16 +65,16 @@ class Context:
             self.out.orgs[key] = rec
         if written and written != e.zh:
             rec.aliases_zh.add(written)
-        if ev and ev not in rec.evidence:
-            rec.evidence.append(ev)
+        if ev:
+            self.add_ev(rec.evidence, ev)
         return key
 
     def place(self, code: str, written: str | None, ev: Evidence | None) -> str:
         rec = self.out.places.setdefault(code, PlaceRecord(code=code))
         if written:
             rec.written.add(written)
-        if ev and ev not in rec.evidence:
-            rec.evidence.append(ev)
+        if ev:
+            self.add_ev(rec.evidence, ev)
         return code
 
     def orgs_in(self, start: int, end: int) -> list[tuple[int, int, str]]:

@@ -14,7 +14,7 @@ import re
 from policykg.extract.context import Context
 from policykg.extract.text import DATE_RE, NUM, date_from_match, to_int
 from policykg.normalise import fold
-from policykg.records import Evidence, ItemRecord, ListRecord
+from policykg.records import ItemRecord, ListRecord
 
 MARK = re.compile(r"[(（](\d{1,3})[)）]")
 HEADING = re.compile(
@@ -205,12 +205,7 @@ def enumerations(ctx: Context) -> None:
             for part, p in parts:
                 it = match_item(part, target.items)
                 if it is not None:
-                    _add_ev(it.evidence, ctx.ev(p, p + len(part)))
-
-
-def _add_ev(evs: list[Evidence], ev: Evidence) -> None:
-    if ev not in evs:
-        evs.append(ev)
+                    ctx.add_ev(it.evidence, ctx.ev(p, p + len(part)))
 
 
 def _defining_doc(ctx: Context, pos: int) -> str:

@@ -7,7 +7,7 @@ import itertools
 import re
 
 from policykg.extract.context import ALIAS_RE, Context
-from policykg.extract.lists import _add_ev, match_item, split_enumeration
+from policykg.extract.lists import match_item, split_enumeration
 from policykg.extract.text import DATE_RE, MONEY_RE, NUM, date_from_match, money, to_int
 from policykg.ids import slug
 from policykg.normalise import fold
@@ -55,7 +55,7 @@ def zones(ctx: Context) -> None:
         p.level = "national" if prog.startswith("国家") else p.level
         p.stated_participant_count = to_int(m.group("n"))
         ev = ctx.ev(m.start(), m.end())
-        _add_ev(p.evidence, ev)
+        ctx.add_ev(p.evidence, ev)
         s0, s1 = ctx.text.sentence_span(m.start())
         cited = [c.cited for c in ctx.out.citations if s0 <= c.evidence.start < s1]
         if cited:
@@ -65,13 +65,13 @@ def zones(ctx: Context) -> None:
                 z.aliases.add(m.group("short"))
                 z.program = p.key
                 z.established_by = p.defined_in
-                _add_ev(z.evidence, ctx.ev(m.start("short"), m.end("short")))
+                ctx.add_ev(z.evidence, ctx.ev(m.start("short"), m.end("short")))
                 p.participants.append((z.key, ev))
     for m in CASES.finditer(ctx.raw):
         z = _zone_near(ctx, m.start())
         if z:
             z.stated_case_count = to_int(m.group("n"))
-            _add_ev(z.evidence, ctx.ev(m.start(), m.end()))
+            ctx.add_ev(z.evidence, ctx.ev(m.start(), m.end()))
 
 
 def _zone_near(ctx: Context, pos: int) -> ZoneRecord | None:
@@ -104,7 +104,7 @@ def programs(ctx: Context) -> None:
             if label != core:
                 p.aliases.add(core)
             ctx.out.programs[label] = p
-        _add_ev(p.evidence, c.evidence)
+        ctx.add_ev(p.evidence, c.evidence)
         s0, s1 = ctx.text.sentence_span(c.evidence.start)
         sent = ctx.raw[s0:s1]
         if "省级" in sent or label != core or any(
@@ -127,7 +127,7 @@ def programs(ctx: Context) -> None:
                     p.selects_from = lst.key
         # Later mentions by full label ("8+20"深化县域内…试点) add evidence.
         for mm in re.finditer(re.escape(label), ctx.raw):
-            _add_ev(p.evidence, ctx.ev(mm.start(), mm.end()))
+            ctx.add_ev(p.evidence, ctx.ev(mm.start(), mm.end()))
 
 
 def events(ctx: Context) -> None:
@@ -167,7 +167,7 @@ def explores(ctx: Context) -> None:
             for lst, it in items:
                 if match_item(part, [it]) is it:
                     ev = ctx.ev(p, p + len(part))
-                    _add_ev(it.evidence, ev)
+                    ctx.add_ev(it.evidence, ev)
                     ctx.out.explores.append(Explores(place=code, list_key=lst.key,
                                                      ordinal=it.ordinal, item_text=it.text,
                                                      evidence=ev))

@@ -1,0 +1,51 @@
+"""Hostile documents: whatever bytes come in, the pipeline gives a graph that passes the
+shapes or a clear error naming the file — never a crash, never a hang — and its time grows
+linearly with the size of a document. The documents are made in tests/hostile_docs.py."""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Callable
+
+from policykg.extract import extract
+from policykg.normalise import normalise
+
+# --- timing -------------------------------------------------------------------------------
+# Timing on a shared two-core machine is noisy: what is measured is the CPU time of this
+# process (other processes on the machine barely change it), each size a few times keeping
+# the fastest, and the bounds compare a document with itself at several times the size
+# (linear: the same time per MB; quadratic: that many times as much), never absolute seconds.
+
+
+def best_cpu_seconds(run: Callable[[], object], repeat: int = 3) -> float:
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        t0 = time.process_time()
+        run()
+        times.append(time.process_time() - t0)
+    return min(times)
+
+
+def ms_per_mb(data: bytes, stage: Callable[[bytes], object], repeat: int = 3) -> float:
+    return best_cpu_seconds(lambda: stage(data), repeat) * 1000 / (len(data) / 1e6)
+
+
+def extract_bytes(data: bytes) -> object:
+    return extract(normalise(data, "big.txt"))
+
+
+def _many_mentions(n: int) -> bytes:
+    return ("国务院关于推进改革的通知\n" + "".join(
+        f"国务院、四川省人民政府和什邡市推进第{i}项工作。\n" for i in range(n))).encode("utf-8")
+
+
+def test_reading_grows_linearly_with_the_mentions_of_one_body(capsys):
+    """Each mention of a body adds evidence to its record; checking the evidence already
+    there by scanning the list made a long document quadratic (4,000 mentions: 10 s)."""
+    extract_bytes(_many_mentions(10))  # warm: jieba and the gazetteer load once
+    small, large = (ms_per_mb(_many_mentions(n), extract_bytes) for n in (1000, 8000))
+    with capsys.disabled():
+        print(f"\n  one body named 1,000 / 8,000 times: {small:.0f} / {large:.0f} ms per MB")
+    assert large < 3 * small, (small, large)
