@@ -73,3 +73,19 @@ def test_a_sentence_without_end_costs_linear_time(capsys):
     ex = extract(normalise(_long_enumeration(8000), "big.txt"))
     assert max(len(e.sentence) for lst in ex.lists for it in lst.items
                for e in it.evidence) <= 2000
+
+
+def _many_parts(n: int) -> bytes:
+    """Parts whose numbering restarts, each stating an amount: placing each amount in its
+    section, and finding the heading of each new list, used to look through all the
+    sections and lists read so far."""
+    return ("国务院关于推进改革的通知\n" + "".join(
+        f"一、甲{i}\n（一）乙投入{i}亿元。\n" for i in range(n))).encode("utf-8")
+
+
+def test_reading_grows_linearly_with_sections_and_amounts(capsys):
+    extract_bytes(_many_parts(3))
+    small, large = (ms_per_mb(_many_parts(n), extract_bytes) for n in (500, 8000))
+    with capsys.disabled():
+        print(f"\n  500 / 8,000 numbered parts: {small:.0f} / {large:.0f} ms per MB")
+    assert large < 3 * small, (small, large)

@@ -144,10 +144,14 @@ def shi_lists(ctx: Context) -> None:
         ctx.out.lists.append(lst)
 
 
-def _find_list(ctx: Context, cls: str, count: int | None, noun: str) -> ListRecord | None:
-    for lst in ctx.out.lists:
-        if lst.item_class != cls or count is None or lst.stated_count != count:
-            continue
+def _find_list(by_count: dict[tuple[str, int], list[ListRecord]], cls: str, count: int | None,
+               noun: str) -> ListRecord | None:
+    """The first list of this class stating this count whose heading holds the noun.
+    `by_count` holds the lists by (class, stated count): looking through every list for
+    every enumeration made a document with thousands of them quadratic."""
+    if count is None:
+        return None
+    for lst in by_count.get((cls, count), ()):
         if _is_subsequence(fold(noun), fold(lst.heading)):
             return lst
     return None
@@ -173,6 +177,10 @@ def split_enumeration(ctx: Context, start: int, end: int) -> list[tuple[str, int
 
 def enumerations(ctx: Context) -> None:
     text = ctx.raw
+    by_count: dict[tuple[str, int], list[ListRecord]] = {}
+    for lst in ctx.out.lists:
+        if lst.stated_count is not None:
+            by_count.setdefault((lst.item_class, lst.stated_count), []).append(lst)
     for m in ENUM_TAIL.finditer(text):
         noun = m.group("noun")
         cls = item_class(noun)
@@ -187,7 +195,7 @@ def enumerations(ctx: Context) -> None:
         count = to_int(m.group("count"))
         approx = m.group("approx")
         ev_list = ctx.ev(m.start() + 1, m.end())
-        target = None if approx else _find_list(ctx, cls, count, noun)
+        target = None if approx else _find_list(by_count, cls, count, noun)
         if target is None:
             target = ListRecord(
                 key=f"L{len(ctx.out.lists) + 1}", item_class=cls,
@@ -197,6 +205,8 @@ def enumerations(ctx: Context) -> None:
                 stated_count_text=m.group("count") + approx + m.group("unit") if approx else None)
             target.evidence.append(ev_list)
             ctx.out.lists.append(target)
+            if target.stated_count is not None:
+                by_count.setdefault((cls, target.stated_count), []).append(target)
             for part, p in parts:
                 target.items.append(ItemRecord(text=part, ordinal=None,
                                                evidence=[ctx.ev(p, p + len(part))]))
@@ -211,5 +221,5 @@ def enumerations(ctx: Context) -> None:
 def _defining_doc(ctx: Context, pos: int) -> str:
     """The one document cited in the sentence, else the document being read."""
     s0, s1 = ctx.text.sentence_span(pos)
-    cited = {c.cited for c in ctx.out.citations if s0 <= c.evidence.start < s1}
+    cited = {c.cited for c in ctx.citations_in(s0, s1)}
     return cited.pop() if len(cited) == 1 else ctx.out.document.key

@@ -3,8 +3,8 @@ investment, and what a place explores."""
 
 from __future__ import annotations
 
-import itertools
 import re
+from bisect import bisect_right
 
 from policykg.extract.context import ALIAS_RE, Context
 from policykg.extract.lists import match_item, split_enumeration
@@ -57,7 +57,7 @@ def zones(ctx: Context) -> None:
         ev = ctx.ev(m.start(), m.end())
         ctx.add_ev(p.evidence, ev)
         s0, s1 = ctx.text.sentence_span(m.start())
-        cited = [c.cited for c in ctx.out.citations if s0 <= c.evidence.start < s1]
+        cited = [c.cited for c in ctx.citations_in(s0, s1)]
         if cited:
             p.defined_in = cited[-1]
         for z in ctx.out.zones.values():
@@ -86,6 +86,7 @@ def _zone_near(ctx: Context, pos: int) -> ZoneRecord | None:
 def programs(ctx: Context) -> None:
     """A cited 方案 whose subject is a 试点 defines a pilot programme; its participants
     and counts are read from the sentence that cites it."""
+    scanned: set[str] = set()
     for c in ctx.out.citations:
         d = ctx.out.documents.get(c.cited)
         if d is None or not (m := PROGRAM_DOC.match(d.title)):
@@ -125,9 +126,12 @@ def programs(ctx: Context) -> None:
                 if lst.stated_count == n and lst.item_class == "ReformItem" and \
                         lst.defined_in == d.key:
                     p.selects_from = lst.key
-        # Later mentions by full label ("8+20"深化县域内…试点) add evidence.
-        for mm in re.finditer(re.escape(label), ctx.raw):
-            ctx.add_ev(p.evidence, ctx.ev(mm.start(), mm.end()))
+        # Later mentions by full label ("8+20"深化县域内…试点) add evidence: once per label,
+        # not once per citation (a scan of the whole text each time)
+        if label not in scanned:
+            scanned.add(label)
+            for mm in re.finditer(re.escape(label), ctx.raw):
+                ctx.add_ev(p.evidence, ctx.ev(mm.start(), mm.end()))
 
 
 def events(ctx: Context) -> None:
@@ -192,7 +196,8 @@ def concerns(ctx: Context) -> None:
         if not lst.evidence:
             continue
         pos = lst.evidence[0].start
-        para = next(ctx.raw[s:e] for s, e in itertools.pairwise(starts) if s <= pos < e)
+        i = bisect_right(starts, pos) - 1  # the line holding pos
+        para = ctx.raw[starts[i]:starts[i + 1]]
         for z in ctx.out.zones.values():
             names = (z.label, *z.aliases)
             if any(n in para for n in names) or any(
