@@ -12,8 +12,9 @@ import pytest
 from rdflib import Dataset, Literal, URIRef
 
 from policykg.extract import extract
-from policykg.mapping import to_graph
+from policykg.mapping import Mapper, to_graph
 from policykg.normalise import normalise
+from policykg.records import DocumentRecord, Extraction, ItemRecord, ListRecord
 from policykg.serialise import serialise
 from policykg.vocab import OA
 
@@ -120,3 +121,28 @@ def test_writing_turtle_grows_linearly_with_the_evidence(capsys, fmt):
     assert large < 3 * small, (small, large)
     text = serialise(_evidence_dataset(3), fmt)
     assert "oa:exact" in text and "<https://w3id.org/policykg/id/evidence/d/0-1/quote>" in text
+
+
+def _lists(n: int) -> Extraction:
+    doc = DocumentRecord(key="d", title="关于推进改革的通知", primary=True)
+    ex = Extraction(document=doc, source="x.txt", content_hash="sha256:0", text="")
+    ex.lists = [ListRecord(key=f"L{i}", item_class="Section", heading=f"第{i}部分",
+                           defined_in="d", items=[ItemRecord(text=f"甲{i}", ordinal=1)])
+                for i in range(n)]
+    return ex
+
+
+def test_item_iris_grow_linearly_with_the_lists(capsys):
+    """Each item's IRI is made from its list's: finding the list by looking through all
+    lists for every item made a document of many lists quadratic to map."""
+    def iris(ex: Extraction) -> list:
+        mapper = Mapper(ex)
+        return [mapper.item_iri(lst.key, 1, "") for lst in ex.lists]
+
+    exs = [_lists(n) for n in (1000, 8000)]
+    small, large = (best_cpu_seconds(lambda ex=ex: iris(ex)) / len(ex.lists) for ex in exs)
+    with capsys.disabled():
+        print(f"\n  item IRIs of 1,000 / 8,000 lists: {small * 1e6:.0f} / {large * 1e6:.0f} µs "
+              "per list")
+    assert large < 3 * small, (small, large)
+    assert len(set(iris(_lists(50)))) == 50
