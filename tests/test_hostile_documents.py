@@ -9,7 +9,9 @@ import time
 from collections.abc import Callable
 
 import pytest
+from hostile_docs import check_document
 from rdflib import Dataset, Literal, URIRef
+from rdflib.namespace import SKOS
 
 from policykg.extract import extract
 from policykg.mapping import Mapper, to_graph
@@ -146,3 +148,17 @@ def test_item_iris_grow_linearly_with_the_lists(capsys):
               "per list")
     assert large < 3 * small, (small, large)
     assert len(set(iris(_lists(50)))) == 50
+
+
+# --- found by the property tests below, kept as plain examples -------------------------
+
+def test_two_parts_alike_keep_two_lists():
+    """Two parts headed alike whose sub-lists start alike got one list IRI: the items
+    then had two labels and two parent sections each."""
+    doc = ("国务院关于推进改革的通知\n一、总体要求\n（一）目标\n（二）任务\n"
+           "二、总体要求\n（一）目标\n（二）原则\n").encode()
+    out = check_document(doc, "alike.txt")
+    assert out.kind == "graph"
+    g = to_graph(extract(normalise(doc, "alike.txt")))
+    labelled = {str(o): s for s, o in g.subject_objects(SKOS.prefLabel)}
+    assert labelled["任务"] != labelled["原则"]

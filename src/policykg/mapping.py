@@ -40,11 +40,15 @@ class Mapper:
 
     def list_iri(self, key: str) -> URIRef:
         if not self._list_iris:
+            alike: dict[URIRef, int] = {}
             for lst in self.ex.lists:
                 first = lst.items[0].text if lst.items else ""  # lists may share a heading
-                self._list_iris[lst.key] = self.iri(
-                    "list", lst.defined_in,
-                    short_hash(lst.item_class, fold(lst.heading), fold(first), n=10))
+                iri = self.iri("list", lst.defined_in,
+                               short_hash(lst.item_class, fold(lst.heading), fold(first), n=10))
+                # Two parts both headed 总体要求 whose sub-lists both start with 目标 still
+                # hold two lists: the later ones are told apart by their place in the text.
+                n = alike[iri] = alike.get(iri, 0) + 1
+                self._list_iris[lst.key] = iri if n == 1 else URIRef(f"{iri}-{n}")
         return self._list_iris[key]
 
     # --- building blocks ----------------------------------------------------------------
