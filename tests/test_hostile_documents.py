@@ -162,3 +162,12 @@ def test_two_parts_alike_keep_two_lists():
     g = to_graph(extract(normalise(doc, "alike.txt")))
     labelled = {str(o): s for s, o in g.subject_objects(SKOS.prefLabel)}
     assert labelled["任务"] != labelled["原则"]
+
+
+@pytest.mark.parametrize("title", ["《甲》", "《《关于改革的意见》", "《" + "长" * 130 + "》"])
+def test_a_document_named_only_in_a_list_heading_has_evidence(title):
+    """A list heading naming its document (《X》明确的2项改革事项：(1)…) created that
+    document without evidence when the title was not also read as a citation (one
+    character, a stray 《, more than 120 characters)."""
+    doc = f"国务院关于推进改革的通知\n{title}明确的2项改革事项：(1)甲；(2)乙\n".encode()
+    assert check_document(doc, "heading.txt").kind == "graph"

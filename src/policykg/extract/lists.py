@@ -91,7 +91,11 @@ def numbered_lists(ctx: Context) -> None:
         cls = item_class(noun) if h else None
         defined_in = ctx.out.document.key
         if h and h.group("title"):
-            defined_in = ctx.document(ctx.expand(h.group("title"))).key
+            d = ctx.document(ctx.expand(h.group("title")))
+            defined_in = d.key
+            # the 《title》 here may be the only place the document is named: its evidence
+            t0 = base + line.find(head_text) + h.start("title") - 1
+            ctx.add_ev(d.evidence, ctx.ev(t0, t0 + len(h.group("title")) + 2))
         lst = ListRecord(key=f"L{len(ctx.out.lists) + 1}", item_class=cls or "Measure",
                          heading=head_text.rstrip("：:"), defined_in=defined_in,
                          stated_count=to_int(h.group("count")) if h else None)
