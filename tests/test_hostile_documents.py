@@ -171,3 +171,25 @@ def test_a_document_named_only_in_a_list_heading_has_evidence(title):
     character, a stray 《, more than 120 characters)."""
     doc = f"国务院关于推进改革的通知\n{title}明确的2项改革事项：(1)甲；(2)乙\n".encode()
     assert check_document(doc, "heading.txt").kind == "graph"
+
+
+def test_a_programme_written_two_ways_is_one_with_one_label():
+    """A stray bracket inside a programme's name (城）乡) gave a second record with the same
+    slug, so one IRI with two labels."""
+    doc = ("四川省人民政府关于推进改革的函\n省委办公厅、省政府办公厅印发《深化县域内城乡融合发展"
+           "改革试点实施方案》，推动开展试点。\n省委办公厅印发《深化县域内城）乡融合发展改革试点"
+           "实施方案》。\n").encode()
+    assert check_document(doc, "bracket.txt").kind == "graph"
+    ex = extract(normalise(doc, "bracket.txt"))
+    (program,) = ex.programs.values()
+    assert program.label == "深化县域内城乡融合发展改革试点"
+    assert "深化县域内城）乡融合发展改革试点" in program.aliases
+
+
+def test_programmes_whose_names_sound_alike_stay_apart():
+    """城乡融合试点 and 乘香融合试点 have the same pinyin slug: two programmes, two IRIs."""
+    doc = ("四川省人民政府关于推进改革的函\n省政府办公厅印发《城乡融合试点实施方案》。\n"
+           "省政府办公厅印发《乘香融合试点实施方案》。\n").encode()
+    assert check_document(doc, "homophone.txt").kind == "graph"
+    ex = extract(normalise(doc, "homophone.txt"))
+    assert len({p.key for p in ex.programs.values()}) == 2

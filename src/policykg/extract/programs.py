@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Callable
+from typing import TypeVar
 
 from policykg.extract.context import ALIAS_RE, Context
 from policykg.extract.lists import match_item, split_enumeration
 from policykg.extract.text import DATE_RE, MONEY_RE, NUM, date_from_match, money, to_int
-from policykg.ids import slug
+from policykg.ids import short_hash, slug
 from policykg.normalise import fold
 from policykg.records import EventRecord, Explores, ProgramRecord, ZoneRecord
+
+R = TypeVar("R", ZoneRecord, ProgramRecord)
 
 ZONE_SUFFIX = ("试验区", "示范区", "先行区", "改革区")
 PROGRAM_DOC = re.compile(r"^(?P<core>.+?(?:试点|试验区|示范区))(?:实施方案|工作方案|方案|意见)$")
@@ -42,16 +46,40 @@ def read_aliases(text: str) -> dict[str, str]:
     return aliases
 
 
+def _bare(name: str) -> str:
+    """A name without punctuation or spaces: what its slug (pinyin) is made from."""
+    return re.sub(r"[\W_]+", "", fold(name))
+
+
+def _named(records: dict[str, R], label: str, make: Callable[[str, str], R]) -> R:
+    """The zone or programme named `label`, made on first sight. Its IRI is the slug
+    (pinyin) of its name, so one slug must be one record with one label: a name that
+    differs from a known one only in punctuation (城）乡 beside 城乡: a stray bracket) is
+    that record's alias; one that only sounds alike gets a key told apart by a hash."""
+    if label in records:
+        return records[label]
+    bare = _bare(label)
+    for r in records.values():
+        if _bare(r.label) == bare:
+            r.aliases.add(label)
+            return r
+    key = slug(label)
+    if any(r.key == key for r in records.values()):
+        key = f"{key}-{short_hash(bare, n=6)}"
+    records[label] = made = make(key, label)
+    return made
+
+
 def zones(ctx: Context) -> None:
     for short, full in ctx.aliases.items():
         if full.endswith(ZONE_SUFFIX):
-            z = ctx.out.zones.setdefault(full, ZoneRecord(key=slug(full), label=full))
+            z = _named(ctx.out.zones, full, lambda k, lb: ZoneRecord(key=k, label=lb))
             z.aliases.add(short)
             i = ctx.raw.find(full)
             z.evidence.append(ctx.ev(i, i + len(full)))
     for m in ZONES_OF_PROGRAM.finditer(ctx.raw):
         prog = m.group("prog")
-        p = ctx.out.programs.setdefault(prog, ProgramRecord(key=slug(prog), label=prog))
+        p = _named(ctx.out.programs, prog, lambda k, lb: ProgramRecord(key=k, label=lb))
         p.level = "national" if prog.startswith("国家") else p.level
         p.stated_participant_count = to_int(m.group("n"))
         ev = ctx.ev(m.start(), m.end())
@@ -99,12 +127,10 @@ def programs(ctx: Context) -> None:
             dv = ctx.gz.by_code[code]
             if dv.level == "province" and label.startswith(dv.zh):
                 label = label[len(dv.zh):]
-        p = ctx.out.programs.get(label)
-        if p is None:
-            p = ProgramRecord(key=slug(label), label=label, defined_in=d.key)
-            if label != core:
-                p.aliases.add(core)
-            ctx.out.programs[label] = p
+        p = _named(ctx.out.programs, label,
+                   lambda k, lb, doc=d.key: ProgramRecord(key=k, label=lb, defined_in=doc))
+        if label != core and core != p.label:
+            p.aliases.add(core)
         ctx.add_ev(p.evidence, c.evidence)
         s0, s1 = ctx.text.sentence_span(c.evidence.start)
         sent = ctx.raw[s0:s1]
