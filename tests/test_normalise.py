@@ -72,3 +72,36 @@ def test_offsets_are_stable():
 def test_full_and_half_width_punctuation_fold_alike():
     assert fold("第03906号(经济发展类268号),") == fold("第03906号（经济发展类268号），")
     assert fold("“三权分置”") == fold('"三权分置"')
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+def test_utf16_and_utf32_with_a_byte_order_mark_are_read(encoding):
+    data = BODY.encode(encoding)
+    if encoding == "utf-16-be":
+        data = b"\xfe\xff" + data
+    n = normalise(data, "wide.txt")
+    assert n.text == normalise(BODY.encode("utf-8")).text
+    assert n.encoding.startswith(encoding[:6])
+
+
+def test_utf16_without_a_byte_order_mark_is_refused_saying_so():
+    with pytest.raises(NormaliseError, match=r"wide\.txt: .*NUL bytes.*UTF-16"):
+        normalise(BODY.encode("utf-16-le"), "wide.txt")
+
+
+@pytest.mark.parametrize("start,end", [(0, -1), (0, -2), (1, None), (2, -1)])
+def test_utf8_cut_inside_a_character_at_either_end_is_read_without_it(start, end):
+    """A file broken off mid-character (a download cut short) was refused whole as
+    'cannot decode as UTF-8 or GB18030'."""
+    data = BODY.encode("utf-8")[:-1]  # BODY ends in 。\n: cut into 。
+    n = normalise(data[start:end], "cut.txt")
+    whole = normalise(BODY.encode("utf-8")).text
+    assert n.encoding == "utf-8"
+    assert n.text.strip("\n") in whole and len(n.text) > len(whole) - 4
+    assert any("cut at the" in r for r in n.removed)
+
+
+def test_utf8_broken_in_the_middle_is_refused_with_the_place():
+    data = BODY.encode("utf-8")
+    with pytest.raises(NormaliseError, match=r"mid\.txt: cannot decode .*at byte 9"):
+        normalise(data[:9] + b"\xff" + data[10:], "mid.txt")

@@ -31,6 +31,7 @@ class Mapper:
         self.doc_key = ex.document.key
         self.graph_iri = URIRef(f"{self.base}graph/{self.doc_key}")
         self.g = Graph(identifier=self.graph_iri)
+        self._list_iris: dict[str, URIRef] = {}  # by list key: asked once per item
 
     # --- IRIs ---------------------------------------------------------------------------
     def iri(self, *parts: str) -> URIRef:
@@ -40,10 +41,17 @@ class Mapper:
         return self.iri("doc", key)
 
     def list_iri(self, key: str) -> URIRef:
-        lst = next(x for x in self.ex.lists if x.key == key)
-        first = lst.items[0].text if lst.items else ""  # two lists may share a heading
-        return self.iri("list", lst.defined_in,
-                        short_hash(lst.item_class, fold(lst.heading), fold(first), n=10))
+        if not self._list_iris:
+            alike: dict[URIRef, int] = {}
+            for lst in self.ex.lists:
+                first = lst.items[0].text if lst.items else ""  # lists may share a heading
+                iri = self.iri("list", lst.defined_in,
+                               short_hash(lst.item_class, fold(lst.heading), fold(first), n=10))
+                # Two parts both headed 总体要求 whose sub-lists both start with 目标 still
+                # hold two lists: the later ones are told apart by their place in the text.
+                n = alike[iri] = alike.get(iri, 0) + 1
+                self._list_iris[lst.key] = iri if n == 1 else URIRef(f"{iri}-{n}")
+        return self._list_iris[key]
 
     # --- building blocks ----------------------------------------------------------------
     def add(self, s, p, o) -> None:

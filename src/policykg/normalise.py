@@ -1,15 +1,17 @@
 """Raw bytes → normalised text with metadata: the first stage of the pipeline.
 
-Decodes (UTF-8 with or without BOM, GB18030/GBK), turns HTML into text, strips portal
-chrome, keeps a body printed twice only once, and reads portal metadata lines. Offsets
-used by every later stage index into `Normalised.text`, which is a pure function of the
-input bytes: the same bytes always give the same text and so the same offsets.
+Decodes (UTF-8 with or without BOM, GB18030/GBK, UTF-16/32 with BOM), turns HTML into
+text, strips portal chrome, keeps a body printed twice only once, and reads portal
+metadata lines. Offsets used by every later stage index into `Normalised.text`, which is
+a pure function of the input bytes: the same bytes always give the same text and so the
+same offsets.
 Punctuation is left as written (quotes must match the source); extractors match
 full-width and half-width forms alike through `fold`.
 """
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import re
 import unicodedata
@@ -46,26 +48,95 @@ def fold(s: str) -> str:
 
 # --- decoding ---------------------------------------------------------------------------
 
+# Byte-order marks of the wide encodings, longest first (a UTF-32 LE mark begins like a
+# UTF-16 LE one). UTF-8's is dropped and the rest read as UTF-8 below.
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+         (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+
+
 def decode(data: bytes, source: str = "<input>") -> tuple[str, str]:
-    """Return (text, encoding). UTF-8 first (a BOM is dropped), then GB18030, which is a
-    superset of GBK and GB2312. Anything else is refused with a message naming the file."""
+    """Return (text, encoding). A byte-order mark decides (UTF-8, UTF-16, UTF-32; the mark
+    is dropped); otherwise UTF-8, then GB18030, which is a superset of GBK and GB2312.
+    Anything else is refused with a message naming the file."""
+    text, encoding, _cut = decode_repairing(data, source)
+    return text, encoding
+
+
+def decode_repairing(data: bytes, source: str = "<input>") -> tuple[str, str, str | None]:
+    """As `decode`, and also says what was cut: UTF-8 cut short in the middle of a
+    character at either end (a download broken off, a file split by bytes) is read without
+    the broken character instead of refusing the whole file."""
     if not data.strip():
         raise NormaliseError(f"{source}: the file is empty")
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data[len(bom):].decode(enc)
+            except UnicodeDecodeError as e:
+                raise NormaliseError(
+                    f"{source}: starts with a {enc.upper()} byte-order mark but is not valid "
+                    f"{enc.upper()} ({e.reason} at byte {e.start + len(bom)})") from None
+            if not text.strip() or not _plausible(text):
+                raise NormaliseError(f"{source}: {enc.upper()} of control characters, not text")
+            return text, enc, None
+    utf8_bom = data.startswith(codecs.BOM_UTF8)
+    data = data.removeprefix(codecs.BOM_UTF8)
     if b"\x00" in data[:4096]:
-        raise NormaliseError(f"{source}: looks like a binary file (NUL bytes), not text")
-    if data.startswith(b"\xef\xbb\xbf"):
-        data, candidates = data[3:], ("utf-8",)
+        raise NormaliseError(f"{source}: looks like a binary file (NUL bytes), not text; "
+                             "UTF-16 or UTF-32 without a byte-order mark looks the same: "
+                             "save it as UTF-8")
+    repaired = None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        utf8_error = e
+        repaired = _utf8_cut_at_the_ends(data)
+        # Other non-ASCII text read as UTF-8 says the file is UTF-8; ASCII and one
+        # broken character at the end may as well be GB18030 ending in a Chinese one.
+        if repaired and (utf8_bom or not repaired[0].isascii()) and _plausible(repaired[0]):
+            return repaired[0], "utf-8", repaired[1]
     else:
-        candidates = ("utf-8", "gb18030")
-    for enc in candidates:
-        try:
-            text = data.decode(enc)
-        except UnicodeDecodeError:
-            continue
         if _plausible(text):
-            return text, enc
+            return text, "utf-8", None
+        raise NormaliseError(f"{source}: UTF-8 of control characters, not text")
+    try:
+        text = data.decode("gb18030")
+        if _plausible(text) and not utf8_bom:
+            return text, "gb18030", None
+    except UnicodeDecodeError:
+        pass
+    if repaired and _plausible(repaired[0]):
+        return repaired[0], "utf-8", repaired[1]
     raise NormaliseError(
-        f"{source}: cannot decode as UTF-8 or GB18030 (GBK); convert it to UTF-8 first")
+        f"{source}: cannot decode as UTF-8 or GB18030 (GBK) (not UTF-8: {utf8_error.reason} "
+        f"at byte {utf8_error.start}); convert it to UTF-8 first")
+
+
+def _utf8_cut_at_the_ends(data: bytes) -> tuple[str, str] | None:
+    """UTF-8 whose only faults are a character cut at the start (up to three continuation
+    bytes) or at the end (a lead byte without all its continuation bytes): the text
+    without them, and what was cut. None when the fault is anywhere else."""
+    head = 0
+    while head < 3 and head < len(data) and 0x80 <= data[head] <= 0xBF:
+        head += 1
+    body = data[head:]
+    tail = 0
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as e:
+        if e.reason != "unexpected end of data" or e.start < len(body) - 3:
+            return None
+        tail = len(body) - e.start
+        try:
+            text = body[:e.start].decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    if (not head and not tail) or not text.strip():
+        return None
+    cut = " and ".join(x for x in (
+        f"{head} byte(s) of a character cut at the start" if head else "",
+        f"{tail} byte(s) of a character cut at the end" if tail else "") if x)
+    return text, cut
 
 
 def _plausible(text: str) -> bool:
@@ -165,11 +236,11 @@ def _drop_repeated_blocks(lines: list[str]) -> tuple[list[str], int]:
 
 def normalise(data: bytes, source: str = "<input>") -> Normalised:
     """Decode, de-chrome and de-duplicate one document."""
-    raw, encoding = decode(data, source)
+    raw, encoding, cut = decode_repairing(data, source)
     if _HTML_RE.search(raw[:5000]):
         raw = html_to_text(raw)
     raw = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\u3000", " ")
-    removed: list[str] = []
+    removed: list[str] = [cut] if cut else []
     lines: list[str] = []
     for line in raw.split("\n"):
         line = _BULLET.sub("", line).strip()

@@ -79,8 +79,7 @@ def extract_citations(ctx: Context) -> None:
             number = n.group(0)
         cited = ctx.document(title, number)
         cited.genre = cited.genre or genre_of(title)
-        if ev not in cited.evidence:
-            cited.evidence.append(ev)
+        ctx.add_ev(cited.evidence, ev)
         if tail and (a := re.search(r"以下简称《([^》]+)》", tail.group(1))):
             cited.aliases.add(a.group(1))
             ctx.aliases[a.group(1)] = cited.title
@@ -140,8 +139,7 @@ def link_unbracketed(ctx: Context) -> None:
         ev = ctx.ev(m.start(1), m.end(1))
         if written != d.title:
             d.aliases.add(written)
-        if ev not in d.evidence:
-            d.evidence.append(ev)
+        ctx.add_ev(d.evidence, ev)
         cstart, _clause = _clause_before(ctx, m.start())
         if not d.issuers:
             d.issuers = _issuers(ctx, cstart, m.start())

@@ -3,17 +3,46 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, insort
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from policykg.extract.orgs import OrgIndex
 from policykg.extract.text import Text
 from policykg.gazetteer import Gazetteer
 from policykg.ids import document_key
 from policykg.normalise import fold
-from policykg.records import DocumentRecord, Evidence, Extraction, OrgRecord, PlaceRecord
+from policykg.records import (
+    Citation,
+    DocumentRecord,
+    Evidence,
+    Extraction,
+    OrgRecord,
+    PlaceRecord,
+)
 from policykg.segment import Segmentation
 
 ALIAS_RE = re.compile(r"[(（]以下简称[“\"《]([^”\"》]{1,30})[”\"》][)）]")
+
+T = TypeVar("T")
+
+
+class StartIndex(Generic[T]):
+    """Which records of a growing list start in [lo, hi), in list order, without scanning
+    the list: readers ask this once per citation or match, and a scan each time made a
+    long document quadratic. Records appended since the last question are indexed then."""
+
+    def __init__(self, items: list[T], start: Callable[[T], int]) -> None:
+        self.items, self.start = items, start
+        self._sorted: list[tuple[int, int]] = []  # (start, position in items)
+
+    def between(self, lo: int, hi: int) -> list[T]:
+        for i in range(len(self._sorted), len(self.items)):
+            insort(self._sorted, (self.start(self.items[i]), i))
+        a = bisect_left(self._sorted, (lo, -1))
+        b = bisect_left(self._sorted, (hi, -1))
+        return [self.items[i] for i in sorted(i for _, i in self._sorted[a:b])]
 
 
 @dataclass
@@ -27,6 +56,16 @@ class Context:
     aliases: dict[str, str] = field(default_factory=dict)  # short → full, as the text defines
     org_mentions: list[tuple[int, int, str]] = field(default_factory=list)  # (s, e, key)
     place_mentions: list[tuple[int, int, str]] = field(default_factory=list)  # (s, e, code)
+    # id(list) → (the list, the evidence in it, how much of it the set has seen): see add_ev
+    _ev_seen: dict[int, tuple[list[Evidence], set[Evidence], list[int]]] = field(
+        default_factory=dict, repr=False)
+    _indexes: dict[str, StartIndex] = field(default_factory=dict, repr=False)
+
+    def _index(self, name: str, items: list[T], start: Callable[[T], int]) -> StartIndex[T]:
+        ix = self._indexes.get(name)
+        if ix is None or ix.items is not items:
+            ix = self._indexes[name] = StartIndex(items, start)
+        return ix
 
     @property
     def raw(self) -> str:
@@ -34,6 +73,22 @@ class Context:
 
     def ev(self, start: int, end: int) -> Evidence:
         return self.text.evidence(start, end)
+
+    def add_ev(self, evs: list[Evidence], ev: Evidence) -> None:
+        """Append `ev` to a record's evidence unless it is there already, in constant time:
+        a long document names one body tens of thousands of times, and scanning the list
+        for each mention made reading it quadratic. Lists only grow; what other code
+        appended directly is taken into the set on the next call."""
+        entry = self._ev_seen.get(id(evs))
+        if entry is None:
+            entry = self._ev_seen[id(evs)] = (evs, set(), [0])  # holding evs keeps its id
+        _, seen, synced = entry
+        if synced[0] < len(evs):
+            seen.update(evs[synced[0]:])
+        if ev not in seen:
+            evs.append(ev)
+            seen.add(ev)
+        synced[0] = len(evs)
 
     def org(self, key: str, written: str | None, ev: Evidence | None) -> str:
         e = self.orgs.entries[key]
@@ -46,23 +101,31 @@ class Context:
             self.out.orgs[key] = rec
         if written and written != e.zh:
             rec.aliases_zh.add(written)
-        if ev and ev not in rec.evidence:
-            rec.evidence.append(ev)
+        if ev:
+            self.add_ev(rec.evidence, ev)
         return key
 
     def place(self, code: str, written: str | None, ev: Evidence | None) -> str:
         rec = self.out.places.setdefault(code, PlaceRecord(code=code))
         if written:
             rec.written.add(written)
-        if ev and ev not in rec.evidence:
-            rec.evidence.append(ev)
+        if ev:
+            self.add_ev(rec.evidence, ev)
         return code
 
     def orgs_in(self, start: int, end: int) -> list[tuple[int, int, str]]:
-        return [m for m in self.org_mentions if m[0] >= start and m[1] <= end]
+        """Organisation mentions inside [start, end), in the order they were found."""
+        found = self._index("orgs", self.org_mentions, lambda m: m[0]).between(start, end)
+        return [m for m in found if m[1] <= end]
 
     def places_in(self, start: int, end: int) -> list[tuple[int, int, str]]:
-        return [m for m in self.place_mentions if m[0] >= start and m[1] <= end]
+        found = self._index("places", self.place_mentions, lambda m: m[0]).between(start, end)
+        return [m for m in found if m[1] <= end]
+
+    def citations_in(self, start: int, end: int) -> list[Citation]:
+        """Citations whose evidence starts in [start, end), in the order they were read."""
+        return self._index("citations", self.out.citations,
+                           lambda c: c.evidence.start).between(start, end)
 
     def document(self, title: str, number: str | None = None) -> DocumentRecord:
         """The cited document with this title (or alias), created on first sight."""

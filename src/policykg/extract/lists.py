@@ -14,7 +14,7 @@ import re
 from policykg.extract.context import Context
 from policykg.extract.text import DATE_RE, NUM, date_from_match, to_int
 from policykg.normalise import fold
-from policykg.records import Evidence, ItemRecord, ListRecord
+from policykg.records import ItemRecord, ListRecord
 
 MARK = re.compile(r"[(（](\d{1,3})[)）]")
 HEADING = re.compile(
@@ -91,7 +91,11 @@ def numbered_lists(ctx: Context) -> None:
         cls = item_class(noun) if h else None
         defined_in = ctx.out.document.key
         if h and h.group("title"):
-            defined_in = ctx.document(ctx.expand(h.group("title"))).key
+            d = ctx.document(ctx.expand(h.group("title")))
+            defined_in = d.key
+            # the 《title》 here may be the only place the document is named: its evidence
+            t0 = base + line.find(head_text) + h.start("title") - 1
+            ctx.add_ev(d.evidence, ctx.ev(t0, t0 + len(h.group("title")) + 2))
         lst = ListRecord(key=f"L{len(ctx.out.lists) + 1}", item_class=cls or "Measure",
                          heading=head_text.rstrip("：:"), defined_in=defined_in,
                          stated_count=to_int(h.group("count")) if h else None)
@@ -144,10 +148,14 @@ def shi_lists(ctx: Context) -> None:
         ctx.out.lists.append(lst)
 
 
-def _find_list(ctx: Context, cls: str, count: int | None, noun: str) -> ListRecord | None:
-    for lst in ctx.out.lists:
-        if lst.item_class != cls or count is None or lst.stated_count != count:
-            continue
+def _find_list(by_count: dict[tuple[str, int], list[ListRecord]], cls: str, count: int | None,
+               noun: str) -> ListRecord | None:
+    """The first list of this class stating this count whose heading holds the noun.
+    `by_count` holds the lists by (class, stated count): looking through every list for
+    every enumeration made a document with thousands of them quadratic."""
+    if count is None:
+        return None
+    for lst in by_count.get((cls, count), ()):
         if _is_subsequence(fold(noun), fold(lst.heading)):
             return lst
     return None
@@ -173,6 +181,10 @@ def split_enumeration(ctx: Context, start: int, end: int) -> list[tuple[str, int
 
 def enumerations(ctx: Context) -> None:
     text = ctx.raw
+    by_count: dict[tuple[str, int], list[ListRecord]] = {}
+    for lst in ctx.out.lists:
+        if lst.stated_count is not None:
+            by_count.setdefault((lst.item_class, lst.stated_count), []).append(lst)
     for m in ENUM_TAIL.finditer(text):
         noun = m.group("noun")
         cls = item_class(noun)
@@ -187,7 +199,7 @@ def enumerations(ctx: Context) -> None:
         count = to_int(m.group("count"))
         approx = m.group("approx")
         ev_list = ctx.ev(m.start() + 1, m.end())
-        target = None if approx else _find_list(ctx, cls, count, noun)
+        target = None if approx else _find_list(by_count, cls, count, noun)
         if target is None:
             target = ListRecord(
                 key=f"L{len(ctx.out.lists) + 1}", item_class=cls,
@@ -197,6 +209,8 @@ def enumerations(ctx: Context) -> None:
                 stated_count_text=m.group("count") + approx + m.group("unit") if approx else None)
             target.evidence.append(ev_list)
             ctx.out.lists.append(target)
+            if target.stated_count is not None:
+                by_count.setdefault((cls, target.stated_count), []).append(target)
             for part, p in parts:
                 target.items.append(ItemRecord(text=part, ordinal=None,
                                                evidence=[ctx.ev(p, p + len(part))]))
@@ -205,16 +219,11 @@ def enumerations(ctx: Context) -> None:
             for part, p in parts:
                 it = match_item(part, target.items)
                 if it is not None:
-                    _add_ev(it.evidence, ctx.ev(p, p + len(part)))
-
-
-def _add_ev(evs: list[Evidence], ev: Evidence) -> None:
-    if ev not in evs:
-        evs.append(ev)
+                    ctx.add_ev(it.evidence, ctx.ev(p, p + len(part)))
 
 
 def _defining_doc(ctx: Context, pos: int) -> str:
     """The one document cited in the sentence, else the document being read."""
     s0, s1 = ctx.text.sentence_span(pos)
-    cited = {c.cited for c in ctx.out.citations if s0 <= c.evidence.start < s1}
+    cited = {c.cited for c in ctx.citations_in(s0, s1)}
     return cited.pop() if len(cited) == 1 else ctx.out.document.key

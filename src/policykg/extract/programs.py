@@ -3,15 +3,19 @@ investment, and what a place explores."""
 
 from __future__ import annotations
 
-import itertools
 import re
+from bisect import bisect_right
+from collections.abc import Callable
+from typing import TypeVar
 
 from policykg.extract.context import ALIAS_RE, Context
-from policykg.extract.lists import _add_ev, match_item, split_enumeration
+from policykg.extract.lists import match_item, split_enumeration
 from policykg.extract.text import DATE_RE, MONEY_RE, NUM, date_from_match, money, to_int
-from policykg.ids import slug
+from policykg.ids import short_hash, slug
 from policykg.normalise import fold
 from policykg.records import EventRecord, Explores, ProgramRecord, ZoneRecord
+
+R = TypeVar("R", ZoneRecord, ProgramRecord)
 
 ZONE_SUFFIX = ("试验区", "示范区", "先行区", "改革区")
 PROGRAM_DOC = re.compile(r"^(?P<core>.+?(?:试点|试验区|示范区))(?:实施方案|工作方案|方案|意见)$")
@@ -42,22 +46,46 @@ def read_aliases(text: str) -> dict[str, str]:
     return aliases
 
 
+def _bare(name: str) -> str:
+    """A name without punctuation or spaces: what its slug (pinyin) is made from."""
+    return re.sub(r"[\W_]+", "", fold(name))
+
+
+def _named(records: dict[str, R], label: str, make: Callable[[str, str], R]) -> R:
+    """The zone or programme named `label`, made on first sight. Its IRI is the slug
+    (pinyin) of its name, so one slug must be one record with one label: a name that
+    differs from a known one only in punctuation (城）乡 beside 城乡: a stray bracket) is
+    that record's alias; one that only sounds alike gets a key told apart by a hash."""
+    if label in records:
+        return records[label]
+    bare = _bare(label)
+    for r in records.values():
+        if _bare(r.label) == bare:
+            r.aliases.add(label)
+            return r
+    key = slug(label)
+    if any(r.key == key for r in records.values()):
+        key = f"{key}-{short_hash(bare, n=6)}"
+    records[label] = made = make(key, label)
+    return made
+
+
 def zones(ctx: Context) -> None:
     for short, full in ctx.aliases.items():
         if full.endswith(ZONE_SUFFIX):
-            z = ctx.out.zones.setdefault(full, ZoneRecord(key=slug(full), label=full))
+            z = _named(ctx.out.zones, full, lambda k, lb: ZoneRecord(key=k, label=lb))
             z.aliases.add(short)
             i = ctx.raw.find(full)
             z.evidence.append(ctx.ev(i, i + len(full)))
     for m in ZONES_OF_PROGRAM.finditer(ctx.raw):
         prog = m.group("prog")
-        p = ctx.out.programs.setdefault(prog, ProgramRecord(key=slug(prog), label=prog))
+        p = _named(ctx.out.programs, prog, lambda k, lb: ProgramRecord(key=k, label=lb))
         p.level = "national" if prog.startswith("国家") else p.level
         p.stated_participant_count = to_int(m.group("n"))
         ev = ctx.ev(m.start(), m.end())
-        _add_ev(p.evidence, ev)
+        ctx.add_ev(p.evidence, ev)
         s0, s1 = ctx.text.sentence_span(m.start())
-        cited = [c.cited for c in ctx.out.citations if s0 <= c.evidence.start < s1]
+        cited = [c.cited for c in ctx.citations_in(s0, s1)]
         if cited:
             p.defined_in = cited[-1]
         for z in ctx.out.zones.values():
@@ -65,13 +93,13 @@ def zones(ctx: Context) -> None:
                 z.aliases.add(m.group("short"))
                 z.program = p.key
                 z.established_by = p.defined_in
-                _add_ev(z.evidence, ctx.ev(m.start("short"), m.end("short")))
+                ctx.add_ev(z.evidence, ctx.ev(m.start("short"), m.end("short")))
                 p.participants.append((z.key, ev))
     for m in CASES.finditer(ctx.raw):
         z = _zone_near(ctx, m.start())
         if z:
             z.stated_case_count = to_int(m.group("n"))
-            _add_ev(z.evidence, ctx.ev(m.start(), m.end()))
+            ctx.add_ev(z.evidence, ctx.ev(m.start(), m.end()))
 
 
 def _zone_near(ctx: Context, pos: int) -> ZoneRecord | None:
@@ -86,6 +114,7 @@ def _zone_near(ctx: Context, pos: int) -> ZoneRecord | None:
 def programs(ctx: Context) -> None:
     """A cited 方案 whose subject is a 试点 defines a pilot programme; its participants
     and counts are read from the sentence that cites it."""
+    scanned: set[str] = set()
     for c in ctx.out.citations:
         d = ctx.out.documents.get(c.cited)
         if d is None or not (m := PROGRAM_DOC.match(d.title)):
@@ -98,13 +127,11 @@ def programs(ctx: Context) -> None:
             dv = ctx.gz.by_code[code]
             if dv.level == "province" and label.startswith(dv.zh):
                 label = label[len(dv.zh):]
-        p = ctx.out.programs.get(label)
-        if p is None:
-            p = ProgramRecord(key=slug(label), label=label, defined_in=d.key)
-            if label != core:
-                p.aliases.add(core)
-            ctx.out.programs[label] = p
-        _add_ev(p.evidence, c.evidence)
+        p = _named(ctx.out.programs, label,
+                   lambda k, lb, doc=d.key: ProgramRecord(key=k, label=lb, defined_in=doc))
+        if label != core and core != p.label:
+            p.aliases.add(core)
+        ctx.add_ev(p.evidence, c.evidence)
         s0, s1 = ctx.text.sentence_span(c.evidence.start)
         sent = ctx.raw[s0:s1]
         if "省级" in sent or label != core or any(
@@ -125,9 +152,12 @@ def programs(ctx: Context) -> None:
                 if lst.stated_count == n and lst.item_class == "ReformItem" and \
                         lst.defined_in == d.key:
                     p.selects_from = lst.key
-        # Later mentions by full label ("8+20"深化县域内…试点) add evidence.
-        for mm in re.finditer(re.escape(label), ctx.raw):
-            _add_ev(p.evidence, ctx.ev(mm.start(), mm.end()))
+        # Later mentions by full label ("8+20"深化县域内…试点) add evidence: once per label,
+        # not once per citation (a scan of the whole text each time)
+        if label not in scanned:
+            scanned.add(label)
+            for mm in re.finditer(re.escape(label), ctx.raw):
+                ctx.add_ev(p.evidence, ctx.ev(mm.start(), mm.end()))
 
 
 def events(ctx: Context) -> None:
@@ -167,7 +197,7 @@ def explores(ctx: Context) -> None:
             for lst, it in items:
                 if match_item(part, [it]) is it:
                     ev = ctx.ev(p, p + len(part))
-                    _add_ev(it.evidence, ev)
+                    ctx.add_ev(it.evidence, ev)
                     ctx.out.explores.append(Explores(place=code, list_key=lst.key,
                                                      ordinal=it.ordinal, item_text=it.text,
                                                      evidence=ev))
@@ -192,7 +222,8 @@ def concerns(ctx: Context) -> None:
         if not lst.evidence:
             continue
         pos = lst.evidence[0].start
-        para = next(ctx.raw[s:e] for s, e in itertools.pairwise(starts) if s <= pos < e)
+        i = bisect_right(starts, pos) - 1  # the line holding pos
+        para = ctx.raw[starts[i]:starts[i + 1]]
         for z in ctx.out.zones.values():
             names = (z.label, *z.aliases)
             if any(n in para for n in names) or any(

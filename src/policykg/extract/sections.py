@@ -6,12 +6,13 @@ headings (（一）…（三十） through six parts) stays one list."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from bisect import bisect_right
 
 from policykg.extract.context import Context
 from policykg.extract.lists import item_class
-from policykg.extract.text import MONEY_RANGE_RE, MONEY_RE, NUM, money, to_int
+from policykg.extract.text import MAX_SENTENCE, MONEY_RANGE_RE, MONEY_RE, NUM, money, to_int
 from policykg.records import DateValue, ItemRecord, ListRecord, StatedRecord
 
 _CN = "一二三四五六七八九十"
@@ -36,6 +37,7 @@ def sections(ctx: Context) -> list[tuple[int, tuple[str, int]]]:
     starts: list[tuple[int, tuple[str, int]]] = []
     current: dict[int, ListRecord] = {}  # level → list being filled
     last: dict[int, tuple[str, int]] = {}  # level → the latest section at that level
+    headings: dict[tuple[str, int], str] = {}  # (list key, ordinal) → heading
     pos = 0
     for line in ctx.raw.split("\n"):
         base = pos
@@ -53,7 +55,7 @@ def sections(ctx: Context) -> list[tuple[int, tuple[str, int]]]:
         lst = current.get(level)
         if lst is None or n == 1 or not lst.items or n <= (lst.items[-1].ordinal or 0):
             parent = next((last[k] for k in range(level - 1, -1, -1) if k in last), None)
-            heading = _heading_of(ctx, parent)
+            heading = headings[parent] if parent else "正文"
             lst = ListRecord(key=f"L{len(ctx.out.lists) + 1}", item_class="Section",
                              heading=heading, defined_in=ctx.out.document.key)
             lst.evidence.append(ctx.ev(base, base + m.start(2)))
@@ -64,6 +66,7 @@ def sections(ctx: Context) -> list[tuple[int, tuple[str, int]]]:
         lst.items.append(ItemRecord(text=head, ordinal=n, evidence=[ctx.ev(s, s + len(head))],
                                     within=parent))
         last[level] = (lst.key, n)
+        headings.setdefault((lst.key, n), head)
         for deeper in [k for k in last if k > level]:
             del last[deeper]
         starts.append((base, (lst.key, n)))
@@ -117,30 +120,38 @@ def _heading_line(line: str) -> tuple[int, re.Match[str]] | None:
     return None
 
 
-def _heading_of(ctx: Context, parent: tuple[str, int] | None) -> str:
-    if parent is None:
-        return "正文"
-    lst = next(x for x in ctx.out.lists if x.key == parent[0])
-    return next(i.text for i in lst.items if i.ordinal == parent[1])
-
-
-def _section_at(starts: list[tuple[int, tuple[str, int]]], offset: int) -> tuple[str, int] | None:
-    i = bisect_right([s for s, _ in starts], offset) - 1
+def _section_at(starts: list[tuple[int, tuple[str, int]]], offsets: list[int],
+                offset: int) -> tuple[str, int] | None:
+    """The section holding `offset`; `offsets` are the starts' offsets, made once."""
+    i = bisect_right(offsets, offset) - 1
     return starts[i][1] if i >= 0 else None
 
 
 def clause_span(ctx: Context, start: int, end: int) -> tuple[int, int]:
-    """The clause around [start, end): between the nearest ，。； on either side."""
+    """The clause around [start, end): between the nearest ，。； on either side, looked
+    for within MAX_SENTENCE characters (a search to the ends of the text for each amount
+    made a text without these marks quadratic)."""
     text = ctx.raw
-    s0 = max(text.rfind(c, 0, start) for c in "，,。；;\n") + 1
-    ends = [i for i in (text.find(c, end) for c in "，,。；;\n") if i >= 0]
-    return s0, min(ends) if ends else len(text)
+    lo, hi = max(0, start - MAX_SENTENCE), min(len(text), end + MAX_SENTENCE)
+    s0 = max(lo - 1, *(text.rfind(c, lo, start) for c in "，,。；;\n")) + 1
+    ends = [i for i in (text.find(c, end, hi) for c in "，,。；;\n") if i >= 0]
+    return s0, min(ends) if ends else hi
 
 
 def stated(ctx: Context, starts: list[tuple[int, tuple[str, int]]]) -> None:
     """Dated targets (到2020年, 2019年6月底前, 2019年上半年) and amounts (5亿元) not already
     read as an event's figures."""
-    event_spans = [(e.evidence[0].start, e.evidence[0].end) for e in ctx.out.events]
+    # an amount inside an event's sentence is the event's: the events' spans sorted by
+    # start, with the furthest end reached so far, answer "inside any?" by bisection
+    spans = sorted((e.evidence[0].start, e.evidence[0].end) for e in ctx.out.events)
+    span_starts = [a for a, _ in spans]
+    reach = list(itertools.accumulate((b for _, b in spans), max))
+    offsets = [s for s, _ in starts]
+
+    def in_event(pos: int) -> bool:
+        i = bisect_right(span_starts, pos) - 1
+        return i >= 0 and reach[i] > pos
+
     seen: set[int] = set()
     for pattern, precision in TARGETS:
         for m in pattern.finditer(ctx.raw):
@@ -153,13 +164,23 @@ def stated(ctx: Context, starts: list[tuple[int, tuple[str, int]]]) -> None:
             s0, s1 = ctx.text.sentence_span(m.start())
             label = ctx.raw[m.start():s1].strip("，,。；; ")[:80]
             ctx.out.stated.append(StatedRecord(
-                kind="target", text=label, deadline=value, section=_section_at(starts, s0),
+                kind="target", text=label, deadline=value,
+                section=_section_at(starts, offsets, s0),
                 evidence=[ctx.ev(m.start(), m.end())]))
+    # money ranges (1000万—2000万元) are quantities; their ends are not amounts. finditer
+    # gives them in order and apart, so "inside one?" is a bisection too
     ranges = [m.span() for m in MONEY_RANGE_RE.finditer(ctx.raw)]
+    range_starts = [a for a, _ in ranges]
+
+    def in_range(pos: int) -> bool:
+        i = bisect_right(range_starts, pos) - 1
+        return i >= 0 and ranges[i][1] > pos
+
     for m in MONEY_RE.finditer(ctx.raw):
-        if any(a <= m.start() < b for a, b in event_spans + ranges):
+        if in_event(m.start()) or in_range(m.start()):
             continue  # an event's figure, or the end of a range (a quantity)
         c0, c1 = clause_span(ctx, m.start(), m.end())
         ctx.out.stated.append(StatedRecord(
             kind="amount", text=ctx.raw[c0:c1].strip(), amount=money(m),
-            section=_section_at(starts, m.start()), evidence=[ctx.ev(m.start(), m.end())]))
+            section=_section_at(starts, offsets, m.start()),
+            evidence=[ctx.ev(m.start(), m.end())]))

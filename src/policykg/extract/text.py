@@ -14,6 +14,7 @@ from policykg.records import DateValue, Evidence
 # Sentence ends: full and half width, and line breaks (headings, list lines).
 _SENT_END = re.compile(r"[。！？!?；;]|\n")
 CONTEXT = 24  # characters of prefix/suffix kept with a quote
+MAX_SENTENCE = 2000  # characters; the longest sentence of the bundled corpus has 325
 
 
 class Text:
@@ -30,10 +31,16 @@ class Text:
         return starts
 
     def sentence_span(self, pos: int) -> tuple[int, int]:
-        """Start and end of the sentence holding character `pos`."""
+        """Start and end of the sentence holding character `pos`; of a "sentence" longer
+        than MAX_SENTENCE (text without sentence ends: a 100 KB line of names), the
+        MAX_SENTENCE characters around `pos`. Every reader looks at the sentence of each
+        of its matches: unbounded, one such line made reading it quadratic."""
         i = bisect_right(self._bounds, pos) - 1
         start = self._bounds[i]
         end = self._bounds[i + 1] if i + 1 < len(self._bounds) else len(self.text)
+        if end - start > MAX_SENTENCE:
+            start = max(start, min(pos - MAX_SENTENCE // 2, end - MAX_SENTENCE))
+            end = start + MAX_SENTENCE
         while start < end and self.text[start].isspace():
             start += 1
         while end > start and self.text[end - 1] == "\n":
