@@ -174,3 +174,20 @@ def test_items_listed_under_grouped_sub_sections_form_one_list():
     assert lst.items[0].text == "知识产权民事、刑事、行政案件“三合一”审判"
     assert lst.items[-1].text == "以地方立法形式建立推动改革创新的决策容错机制"
     assert all(ex.text[i.evidence[0].start:i.evidence[0].end] == i.text for i in lst.items)
+
+
+def test_a_garbled_portal_number_does_not_make_the_document_cite_itself():
+    """发文字号 garbled on the portal (a stray 《), the number clean in the body: the document
+    has one number, and its own number is not read as a cited document."""
+    from policykg.build import build_data
+    from policykg.validate import validate
+
+    text = (CORPUS / "zero-waste-city-pilot-plan-2018-12-29.txt").read_text(encoding="utf-8")
+    garbled = text.replace("发文字号：国办发〔2018〕128号", "发文字号：国《办发〔2018〕128号")
+    assert garbled != text
+    doc = build_data(garbled.encode("utf-8"), CORPUS / "x.txt")
+    assert validate(doc.graph).conforms
+    ex = extract(normalise(garbled.encode("utf-8"), "x"))
+    assert ex.document.number == "国办发〔2018〕128号"
+    assert not any(d.number == "国办发〔2018〕128号" for d in ex.documents.values()
+                   if d.key != ex.document.key)

@@ -107,14 +107,18 @@ def extract_citations(ctx: Context) -> None:
 def _bare_numbers(ctx: Context) -> None:
     """Document numbers written without a title (国发〔2004〕20号) outside 《…》(…)."""
     doc = ctx.out.document
+    # the document's own number and those already read, in the form their IRIs are made
+    # from: a number garbled elsewhere (国《办发…) still names the same document
+    known = {slug(d.number) for d in (doc, *ctx.out.documents.values()) if d.number}
     for m in DOCNO_RE.finditer(ctx.raw):
         number = m.group(0)
-        if number == doc.number or any(d.number == number for d in ctx.out.documents.values()):
+        if slug(number) in known:
             continue
         # Inside a title's bracket the number has been read with the title.
         if re.search(r"》[(（][^)）]*$", ctx.raw[max(0, m.start() - 40):m.start()]):
             continue
         cited = ctx.document(number, number)
+        known.add(slug(number))
         ev = ctx.ev(m.start(), m.end())
         cited.evidence.append(ev)
         ctx.out.citations.append(Citation(citing=doc.key, cited=cited.key, legal_basis=False,

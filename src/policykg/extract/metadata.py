@@ -76,9 +76,12 @@ def read_head(norm: Normalised) -> Head:
     tspan = _span_of(text, title)
 
     number = meta.get("发文字号")
+    if number and not DOCNO_RE.fullmatch(number):
+        number = None  # a garbled portal field (国《办发〔2018〕128号): read it from the text
     if not number:
-        m = DOCNO_RE.search("\n".join(lines[:12]))
-        number = m.group(0) if m else None
+        # the fullest number among the first lines (a garbled one may hold a cut-off copy)
+        found = [m.group(0) for m in DOCNO_RE.finditer("\n".join(lines[:12]))]
+        number = max(found, key=len) if found else None
     nspan = _span_of(text, number) if number else None
 
     issued = posted = None
