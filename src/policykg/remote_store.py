@@ -240,6 +240,7 @@ class RemoteStore(GraphStore):
 
         def update(self, sparql: str) -> None:
             self.store._syntax.update(sparql)  # same parser, same errors as embedded
+            self.store._syntax.clear()  # the probe store stays empty: queries cost nothing
             self.store._update(sparql)
 
         def __exit__(self, *exc: object) -> None:
