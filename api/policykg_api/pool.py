@@ -12,13 +12,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import multiprocessing as mp
-import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
 from policykg.remote_config import RemoteConfig
+from policykg.store import has_dataset_clause
 
 StoreSpec = Path | RemoteConfig  # a store folder, or a remote server's configuration
 
@@ -51,17 +51,6 @@ class QueryReply:
     offered: list[str] = field(default_factory=list)
 
 
-_DATASET_CLAUSE = re.compile(r"\bFROM\s+(NAMED\s+)?(<|[A-Za-z_][\w.-]*:|:)", re.IGNORECASE)
-
-
-def _strip_strings(query: str) -> str:
-    """The query without string literals, IRIs' insides kept, and comments: enough to see
-    whether it has a FROM clause of its own."""
-    query = re.sub(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"'
-                   r"|'(?:[^'\\\n]|\\.)*'", '""', query)
-    return re.sub(r"#[^\n]*", "", query)
-
-
 def _execute(store, req: QueryRequest) -> QueryReply:
     import pyoxigraph as ox
 
@@ -72,7 +61,7 @@ def _execute(store, req: QueryRequest) -> QueryReply:
     try:
         if req.default_graph_uris:
             opts["default_graph"] = [ox.NamedNode(u) for u in req.default_graph_uris]
-        elif not _DATASET_CLAUSE.search(_strip_strings(req.query)):
+        elif not has_dataset_clause(req.query):
             # the union of all graphs, unless the query names its dataset (FROM …)
             opts["use_default_graph_as_union"] = True
         if req.named_graph_uris:

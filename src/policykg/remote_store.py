@@ -26,7 +26,14 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from policykg.remote_config import RemoteConfig
-from policykg.store import GraphStore, LoadReport, StoreError, _Counting, _dataset_format
+from policykg.store import (
+    GraphStore,
+    LoadReport,
+    StoreError,
+    _Counting,
+    _dataset_format,
+    has_dataset_clause,
+)
 from policykg.vocab import PKG
 
 _DEADLOCK = re.compile(r"\b40001\b|deadlock", re.IGNORECASE)
@@ -185,7 +192,10 @@ class RemoteStore(GraphStore):
             raise TypeError("substitutions are not supported on a remote store; put a VALUES "
                             "clause inside the pattern")
         probe = self._syntax.query(sparql)  # raises SyntaxError; an empty store: no work
-        params = self._dataset(use_default_graph_as_union, default_graph, named_graphs)
+        if default_graph is None and named_graphs is None and has_dataset_clause(sparql):
+            params: dict[str, list[str]] = {}  # its own FROM: protocol graphs would override
+        else:
+            params = self._dataset(use_default_graph_as_union, default_graph, named_graphs)
         if isinstance(probe, ox.QuerySolutions | ox.QueryBoolean):
             return self._select(sparql, params)
         data = self._post(sparql, params, "application/n-triples")
