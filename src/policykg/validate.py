@@ -7,6 +7,7 @@ API, the tests) never have to query a SHACL report graph themselves.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -29,9 +30,13 @@ from policykg import resources
 _SEVERITIES = ("Violation", "Warning", "Info")
 
 
+_PARSING = threading.Lock()  # pyparsing's SPARQL grammar is not safe in two threads at once
+
+
 @lru_cache(maxsize=256)
 def _prepared(query: str, base: str | None, namespaces: tuple[tuple[str, Node], ...]):
-    return translateQuery(parseQuery(query), base, dict(namespaces))
+    with _PARSING:
+        return translateQuery(parseQuery(query), base, dict(namespaces))
 
 
 class PreparingSPARQLProcessor(SPARQLProcessor):
