@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import psutil
 import pyoxigraph as ox
 import pytest
 from conftest import open_backend
@@ -48,6 +49,22 @@ def _lock_held(lock: Path, pid: int) -> bool:
         if "FLOCK" in parts and str(pid) in parts and parts[-3].endswith(f":{inode}"):
             return True
     return False
+
+
+def _survivors(session: int, wait: float = 10.0) -> list[psutil.Process]:
+    """Processes still in the session of a killed ingest, after giving them `wait` s."""
+    deadline = time.monotonic() + wait
+    while True:
+        left = []
+        for p in psutil.process_iter():
+            try:
+                if os.getsid(p.pid) == session and p.status() != psutil.STATUS_ZOMBIE:
+                    left.append(p)
+            except (ProcessLookupError, PermissionError, psutil.Error):
+                continue
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.2)
 
 
 def _generation(store_dir: Path) -> int:
@@ -97,8 +114,9 @@ def _kill_at_random_points(target: Target, folder: Path, trials: int, rng: rando
     rows = []
     for trial in range(trials):
         in_write = trial % 2 == 0
+        # its own session, so that whatever it started can be found after it is killed
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                env=env)
+                                env=env, start_new_session=True)
         start = time.monotonic()
         if in_write:
             writes, n, was = 0, rng.randint(1, 2), False
@@ -123,6 +141,10 @@ def _kill_at_random_points(target: Target, folder: Path, trials: int, rng: rando
         proc.wait(30)
         assert finished or proc.returncode == -9, proc.stderr.read()
         proc.stderr.close()
+        left = _survivors(proc.pid)  # its worker processes must not outlive it
+        for p in left:
+            p.kill()
+        assert not left, f"{target.name}, trial {trial}: processes left running: {left}"
 
         counts = target.per_graph()  # the store opens, and each document is whole or absent
         assert set(counts) <= set(full), f"graphs no document makes: {set(counts) - set(full)}"
@@ -147,7 +169,8 @@ def _report(capsys, target: Target, rows: list[tuple], full: dict[str, int], ext
               + ", ".join(f"#{t} {how} {s}s{' [in write]' if w else ''}"
                           f"{' [had finished]' if f else ''} → {n}/{len(full)}"
                           for t, how, s, w, f, n in rows)
-              + f"; partial documents 0; after the re-run {len(full)}/{len(full)} documents, "
+              + "; processes left running 0; partial documents 0; after the re-run "
+                f"{len(full)}/{len(full)} documents, "
                 f"{sum(full.values())} quads equal to a clean ingest; data lost 0{extra}")
     assert kills >= len(rows) - 1 and in_writes >= min_in_writes
 
