@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import psutil
 import pyoxigraph as ox
 import pytest
 from conftest import open_backend
@@ -25,10 +26,11 @@ from virtuoso import PASSWORD, USER
 
 from policykg import ingest as ingest_module
 from policykg.ingest import ingest
-from policykg.remote_store import STAGING
+from policykg.remote_config import remote_config
+from policykg.remote_store import STAGING, RemoteStore
 from policykg.store import OxigraphStore
 
-DOCUMENTS = 12
+DOCUMENTS = 16
 TRIALS = 5
 REMOTE_DOCUMENTS = 6
 REMOTE_TRIALS = 2
@@ -47,6 +49,31 @@ def _lock_held(lock: Path, pid: int) -> bool:
         if "FLOCK" in parts and str(pid) in parts and parts[-3].endswith(f":{inode}"):
             return True
     return False
+
+
+def _survivors(session: int, wait: float = 10.0) -> list[psutil.Process]:
+    """Processes still in the session of a killed ingest, after giving them `wait` s."""
+    deadline = time.monotonic() + wait
+    while True:
+        left = []
+        for p in psutil.process_iter():
+            try:
+                if os.getsid(p.pid) == session and p.status() != psutil.STATUS_ZOMBIE:
+                    left.append(p)
+            except (ProcessLookupError, PermissionError, psutil.Error):
+                continue
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.2)
+
+
+def _generation(store_dir: Path) -> int:
+    """The store's write count, read from its file (opening the store could create it, and
+    take the write lock from under the ingest)."""
+    try:
+        return int((store_dir / "GENERATION.policykg").read_text())
+    except (FileNotFoundError, ValueError):
+        return 0
 
 
 def _quads(store: ox.Store) -> set[str]:
@@ -72,6 +99,7 @@ class Target:
     writing: Callable[[int], bool]  # given the ingest's pid: is a write in progress?
     per_graph: Callable[[], dict[str, int]]  # triples per named graph
     quads: Callable[[], set[str]]
+    progress: Callable[[], int]  # grows with each document written
     delay: float = 0.02  # at most this long into a write seen
 
 
@@ -79,17 +107,19 @@ def _kill_at_random_points(target: Target, folder: Path, trials: int, rng: rando
                            full: dict[str, int]) -> list[tuple]:
     """Run `policykg ingest` `trials` times, each killed with SIGKILL: every other one the
     n-th time it is seen writing (a little way into the write), the others at a random
-    time. After each kill every document graph must be whole or absent."""
+    moment after its k-th document is written (while it reads the next ones). After each
+    kill every document graph must be whole or absent."""
     cmd = [sys.executable, "-m", "policykg", "ingest", *target.args, str(folder)]
     env = {**os.environ, **target.env}
     rows = []
     for trial in range(trials):
         in_write = trial % 2 == 0
+        # its own session, so that whatever it started can be found after it is killed
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                env=env)
+                                env=env, start_new_session=True)
         start = time.monotonic()
         if in_write:
-            writes, n, was = 0, rng.randint(1, 3), False
+            writes, n, was = 0, rng.randint(1, 2), False
             while proc.poll() is None and time.monotonic() - start < 90:
                 now = target.writing(proc.pid)
                 if now and not was:
@@ -100,21 +130,27 @@ def _kill_at_random_points(target: Target, folder: Path, trials: int, rng: rando
                 was = now
                 time.sleep(0.0005)
         else:
-            deadline = start + rng.uniform(3.0, 10.0)
-            while proc.poll() is None and time.monotonic() < deadline:
-                time.sleep(0.01)
+            goal = target.progress() + rng.randint(1, 2)
+            while proc.poll() is None and time.monotonic() - start < 90 \
+                    and target.progress() < goal:
+                time.sleep(0.005)
+            time.sleep(rng.uniform(0, 0.5))
         finished = proc.poll() is not None
         during_write = not finished and target.writing(proc.pid)
         proc.kill()
         proc.wait(30)
         assert finished or proc.returncode == -9, proc.stderr.read()
         proc.stderr.close()
+        left = _survivors(proc.pid)  # its worker processes must not outlive it
+        for p in left:
+            p.kill()
+        assert not left, f"{target.name}, trial {trial}: processes left running: {left}"
 
         counts = target.per_graph()  # the store opens, and each document is whole or absent
         assert set(counts) <= set(full), f"graphs no document makes: {set(counts) - set(full)}"
         partial = {g: (n, full[g]) for g, n in counts.items() if n != full[g]}
         assert not partial, f"{target.name}, trial {trial}: documents stored in part: {partial}"
-        rows.append((trial, "in a write" if in_write else "at random",
+        rows.append((trial, "in a write" if in_write else "between writes",
                      round(time.monotonic() - start, 2), during_write, finished, len(counts)))
 
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
@@ -133,7 +169,8 @@ def _report(capsys, target: Target, rows: list[tuple], full: dict[str, int], ext
               + ", ".join(f"#{t} {how} {s}s{' [in write]' if w else ''}"
                           f"{' [had finished]' if f else ''} → {n}/{len(full)}"
                           for t, how, s, w, f, n in rows)
-              + f"; partial documents 0; after the re-run {len(full)}/{len(full)} documents, "
+              + "; processes left running 0; partial documents 0; after the re-run "
+                f"{len(full)}/{len(full)} documents, "
                 f"{sum(full.values())} quads equal to a clean ingest; data lost 0{extra}")
     assert kills >= len(rows) - 1 and in_writes >= min_in_writes
 
@@ -158,7 +195,8 @@ def test_sigkill_during_ingest_loses_nothing_and_a_rerun_completes(tmp_path, cap
     target = Target(
         "embedded", ["--store", str(store_dir)], {},
         writing=lambda pid: _lock_held(store_dir / "WRITE.lock", pid),
-        per_graph=per_graph, quads=lambda: _quads(OxigraphStore(store_dir).reader()))
+        per_graph=per_graph, quads=lambda: _quads(OxigraphStore(store_dir).reader()),
+        progress=lambda: _generation(store_dir))
     rows = _kill_at_random_points(target, folder, TRIALS, random.Random(SEED), full)
     assert target.per_graph() == full
     assert target.quads() == _clean_quads(expected, tmp_path / "clean")
@@ -189,16 +227,22 @@ def test_sigkill_during_a_remote_ingest_loses_nothing(virtuoso, tmp_path, capsys
 
     before = set(graph_counts())  # the server's own graphs
 
-    def per_graph() -> dict[str, int]:
-        counts = {g: n for g, n in graph_counts().items()
-                  if g not in before and not g.startswith(STAGING)}
-        # what policykg itself sees of the store: the same, whatever is staged
-        assert {d.graph for d in store.documents()} == set(counts)
+    def documents() -> dict[str, int]:
+        return {g: n for g, n in graph_counts().items()
+                if g not in before and not g.startswith(STAGING)}
+
+    def per_graph() -> dict[str, int]:  # after a kill: nothing is writing
+        counts = documents()
+        # what policykg itself sees of the store: the same, whatever is staged (asked
+        # through a new store object: one caches its list of graphs for a moment)
+        fresh = RemoteStore(remote_config(virtuoso.store, virtuoso.args[1], env=virtuoso.env))
+        assert {d.graph for d in fresh.documents()} == set(counts)
         return counts
 
     target = Target("remote", ["--store", virtuoso.store, *virtuoso.args], virtuoso.env,
                     writing=lambda pid: bool(staging()), per_graph=per_graph,
                     quads=lambda: {str(q) for q in store.quads(None)},
+                    progress=lambda: len(documents()),
                     delay=0.0)  # a staging graph is seen by polling, late already
     rows = _kill_at_random_points(target, folder, REMOTE_TRIALS, random.Random(SEED), full)
     assert target.per_graph() == full

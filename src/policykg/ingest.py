@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -76,6 +78,22 @@ def default_jobs(n_files: int) -> int:
     return max(1, min(os.cpu_count() or 1, n_files))
 
 
+def _exit_with(parent: int) -> None:
+    """A pool worker's initializer: exit once the ingesting process is gone. Killed outright
+    (SIGKILL, the OOM killer) it cannot stop its pool, whose workers would otherwise stay,
+    each holding the segmenter, tables and shapes (~300 MB), and with them the forkserver."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 def checked(files: list[Path], base: str, jobs: int,
             stored: Mapping[str, str] | None = None) -> Iterator[Checked]:
     """Each file built and validated, in the order given."""
@@ -87,7 +105,8 @@ def checked(files: list[Path], base: str, jobs: int,
     # the stderr lock would leave a worker stuck on its first log line.
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() \
         else "spawn"
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method)) as pool:
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method),
+                             initializer=_exit_with, initargs=(os.getpid(),)) as pool:
         yield from pool.map(check, files, [base] * len(files), [stored] * len(files),
                             chunksize=1)
 
