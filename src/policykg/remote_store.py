@@ -168,8 +168,9 @@ class RemoteStore(GraphStore):
 
     # --- queries --------------------------------------------------------------------------
     def _post(self, sparql: str, params: dict[str, list[str]], accept: str) -> bytes:
-        r = self._send("POST", self.config.query_endpoint,
-                       data={"query": sparql, **params}, headers={"Accept": accept})
+        r = self._post_again_on_deadlock(self.config.query_endpoint,
+                                         data={"query": sparql, **params},
+                                         headers={"Accept": accept})
         if r.status_code == 400:  # our parser accepted it: the server's dialect did not
             raise ValueError(f"the SPARQL server refused the query: {_brief(r.text)}")
         if r.status_code != 200:
@@ -228,13 +229,19 @@ class RemoteStore(GraphStore):
             yield from self.quads_for_pattern(None, None, None, ox.NamedNode(name))
 
     # --- writing --------------------------------------------------------------------------
-    def _update(self, sparql: str) -> None:
-        for attempt in range(4):
-            r = self._send("POST", self.config.update_endpoint, data={"update": sparql})
-            # a serializable server may pick this update as a deadlock victim: try again
-            if r.status_code < 300 or not _DEADLOCK.search(r.text) or attempt == 3:
-                break
+    def _post_again_on_deadlock(self, url: str, **kw) -> httpx.Response:
+        """POST a query or a write, again when a serializable server picked it as a deadlock
+        victim (Virtuoso's 40001 "Transaction deadlocked"): the server rolled it back whole,
+        so sending it again is safe, and it is what that SQL state asks the client to do."""
+        for attempt in range(6):
+            r = self._send("POST", url, **kw)
+            if r.status_code < 300 or not _DEADLOCK.search(r.text) or attempt == 5:
+                return r
             time.sleep(0.05 * 2 ** attempt)
+        raise AssertionError("unreachable")
+
+    def _update(self, sparql: str) -> None:
+        r = self._post_again_on_deadlock(self.config.update_endpoint, data={"update": sparql})
         if r.status_code >= 300:
             raise StoreError(f"{self.config.update_endpoint}: update failed "
                              f"(HTTP {r.status_code}): {_brief(r.text)}")
@@ -264,17 +271,19 @@ class RemoteStore(GraphStore):
         is an endpoint for it, else by INSERT DATA. A batch the server refuses as too large
         (Virtuoso caps the SQL one update compiles to) is split in two and sent again."""
         if self.config.gsp_endpoint:
-            r = self._send("POST", self.config.gsp_endpoint, params={"graph": graph},
-                           content="".join(lines).encode("utf-8"),
-                           headers={"Content-Type": "text/turtle; charset=utf-8"})
+            r = self._post_again_on_deadlock(
+                self.config.gsp_endpoint, params={"graph": graph},
+                content="".join(lines).encode("utf-8"),
+                headers={"Content-Type": "text/turtle; charset=utf-8"})
             where = self.config.gsp_endpoint
         else:
-            r = self._send("POST", self.config.update_endpoint, data={
+            r = self._post_again_on_deadlock(self.config.update_endpoint, data={
                 "update": f"INSERT DATA {{ GRAPH <{graph}> {{\n{''.join(lines)}}} }}"})
             where = self.config.update_endpoint
         if r.status_code < 300:
             return
-        if r.status_code in (400, 413, 500) and len(lines) > 50:
+        too_large = r.status_code in (400, 413, 500) and not _DEADLOCK.search(r.text)
+        if too_large and len(lines) > 50:
             half = len(lines) // 2
             self._batch = min(self._batch, half)  # remembered: no second refusal per batch
             self._upload(graph, lines[:half])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 
 import pyshacl
@@ -31,12 +31,23 @@ _SEVERITIES = ("Violation", "Warning", "Info")
 
 
 _PARSING = threading.Lock()  # pyparsing's SPARQL grammar is not safe in two threads at once
+# A prepared query cannot be shared between threads either: rdflib's Expr.eval keeps the
+# bindings it is evaluating on the expression node itself (`self.ctx`), so two threads
+# running one FILTER see each other's values. Each thread keeps its own prepared copies.
+_PREPARED = threading.local()
+_PREPARED_MAX = 256
 
 
-@lru_cache(maxsize=256)
 def _prepared(query: str, base: str | None, namespaces: tuple[tuple[str, Node], ...]):
-    with _PARSING:
-        return translateQuery(parseQuery(query), base, dict(namespaces))
+    cache: dict = _PREPARED.__dict__.setdefault("queries", {})
+    key = (query, base, namespaces)
+    prepared = cache.get(key)
+    if prepared is None:
+        if len(cache) >= _PREPARED_MAX:
+            cache.clear()  # the shapes hold a few dozen queries; this only bounds odd callers
+        with _PARSING:
+            prepared = cache[key] = translateQuery(parseQuery(query), base, dict(namespaces))
+    return prepared
 
 
 class PreparingSPARQLProcessor(SPARQLProcessor):
