@@ -12,7 +12,7 @@ from policykg.ids import DEFAULT_BASE, document_key, short_hash, slug
 from policykg.labels import English, english
 from policykg.normalise import fold
 from policykg.pinyin import syllables
-from policykg.records import DateValue, Evidence, Extraction
+from policykg.records import CellRecord, DateValue, Evidence, Extraction
 from policykg.termbase import load_termbase
 from policykg.vocab import DIVISION_CLASS, DUTY, GENRE, LABEL_METHOD, LEVEL, OA, ORG, PKG
 
@@ -104,7 +104,7 @@ class Mapper:
         self.add(pos, OA.end, Literal(ev.end, datatype=XSD.nonNegativeInteger))
         return node
 
-    def fact(self, s: URIRef, p: URIRef, o: URIRef, ev: Evidence | None) -> None:
+    def fact(self, s: URIRef, p: URIRef, o: URIRef | Literal, ev: Evidence | None) -> None:
         """A relation read from text: the triple, and a reified assertion with evidence."""
         self.add(s, p, o)
         if ev is None:
@@ -362,6 +362,25 @@ class Mapper:
                     self.add(i, PKG.deadline, date_literal(lst.deadlines[it.ordinal]))
                 if it.within:
                     self.add(i, PKG.withinSection, self.item_iri(it.within[0], it.within[1], ""))
+                self.cells(i, it.cells)
+
+    def cells(self, item: URIRef, cells: list[CellRecord]) -> None:
+        """A table row's other columns: description and scope as properties of the item,
+        each with its evidence; any other column (a deadline's too, as written) as a
+        pkg:TableCell under its header."""
+        for c in cells:
+            value = Literal(c.text, lang="zh")
+            if c.kind in ("description", "scope"):
+                self.fact(item, PKG[c.kind], value, c.evidence)
+                for code, ev in c.places:
+                    self.fact(item, PKG.appliesIn, self.iri("place", code), ev)
+                continue
+            cell = URIRef(f"{item}/cell/{short_hash(c.column, n=8)}")
+            self.add(item, PKG.tableCell, cell)
+            self.add(cell, RDF.type, PKG.TableCell)
+            self.add(cell, PKG.column, Literal(c.column, lang="zh"))
+            self.add(cell, RDF.value, value)
+            self.evidence(cell, [c.evidence])
 
     def stated(self) -> None:
         """Dated targets and amounts, each placed in its section (or the document)."""

@@ -106,11 +106,24 @@ class Citation:
 
 
 @dataclass
+class CellRecord:
+    """One cell of a table row beyond its number, its item text and its responsible bodies:
+    what the column holds (description | scope | other) under the header written."""
+
+    column: str  # the header as written, e.g. 主要内容
+    kind: str  # description | scope | deadline | other
+    text: str
+    evidence: Evidence
+    places: list[tuple[str, Evidence]] = field(default_factory=list)  # (place code, mention)
+
+
+@dataclass
 class ItemRecord:
     text: str
     ordinal: int | None
     evidence: list[Evidence] = field(default_factory=list)
     within: tuple[str, int] | None = None  # (list key, ordinal) of the parent section
+    cells: list[CellRecord] = field(default_factory=list)  # a table row's other columns
 
 
 @dataclass
