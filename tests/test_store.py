@@ -111,6 +111,26 @@ def test_a_second_writer_gets_a_clear_error(embedded_store):
         held.__exit__(None, None, None)
 
 
+def test_the_store_is_closed_when_the_write_block_ends(tmp_path):
+    """The `as db` name outlives the block; the RocksDB store must not. Left open it keeps
+    compacting, deleting files under a reader opened after the write (a server's SPARQL
+    Update, then its index reload, failed with "Corruption: … .sst: No such file")."""
+    import pyoxigraph as ox
+
+    store = OxigraphStore(tmp_path / "s")
+    quad = ox.Quad(ox.NamedNode("urn:x:s"), ox.NamedNode("urn:x:p"), ox.Literal("o"),
+                   ox.NamedNode("urn:x:g"))
+    with store.writer() as db:
+        db.add(quad)
+        assert len(db) == 1
+    # A second read-write open fails while any handle of this process holds the database.
+    again = ox.Store(str(tmp_path / "s"))
+    assert list(again.quads_for_pattern(None, None, None, None)) == [quad]
+    del again
+    with pytest.raises(StoreError, match="written and closed"):
+        db.add(quad)
+
+
 def test_ingest_cli_reports_and_a_bad_path_fails(tmp_path):
     cmd = [sys.executable, "-m", "policykg", "ingest", "--store", str(tmp_path / "s")]
     r = subprocess.run([*cmd, str(SICHUAN)], capture_output=True, text=True, timeout=300)

@@ -187,10 +187,36 @@ class OxigraphStore(GraphStore):
         tmp.write_text(str(self.generation + 1))
         tmp.replace(self.path / "GENERATION.policykg")
 
+    class _Handle:
+        """The read-write store as the `with` block sees it. The block's `as db` name
+        outlives the block (until its function returns, or in a traceback), so it must not
+        hold the RocksDB store itself: a store left open keeps compacting, deleting the
+        files that a reader opened after the write (the generation bumped) is reading — a
+        reader then failed with "Corruption: … .sst: No such file or directory". At the
+        block's end the handle lets go of the store, which closes it at once."""
+
+        __slots__ = ("_db",)
+
+        def __init__(self, db: ox.Store) -> None:
+            self._db: ox.Store | None = db
+
+        def _live(self) -> ox.Store:
+            if self._db is None:
+                raise StoreError("the store was written and closed: write inside the "
+                                 "`with store.writer()` block")
+            return self._db
+
+        def __getattr__(self, name: str):
+            return getattr(self._live(), name)
+
+        def __len__(self) -> int:
+            return len(self._live())
+
     class _Writing:
         def __init__(self, store: OxigraphStore) -> None:
             self.store = store
             self.db: ox.Store | None = None
+            self.handle: OxigraphStore._Handle | None = None
             self._lock: int | None = None
 
         def __enter__(self) -> ox.Store:
@@ -211,12 +237,15 @@ class OxigraphStore(GraphStore):
                 fcntl.flock(self._lock, fcntl.LOCK_UN)
                 os.close(self._lock)
                 raise StoreError(f"{s.path}: cannot open the store for writing: {e}") from e
-            return self.db
+            self.handle = OxigraphStore._Handle(self.db)
+            return self.handle  # type: ignore[return-value]  # it behaves as the store
 
         def __exit__(self, *exc: object) -> None:
             if self.db is not None:
                 self.db.flush()
-                del self.db  # closes RocksDB: readers may then reopen safely
+                if self.handle is not None:
+                    self.handle._db = None
+                self.db = None  # the last reference: closes RocksDB, so readers may reopen
                 self.store._bump()
             if self._lock is not None:
                 fcntl.flock(self._lock, fcntl.LOCK_UN)
