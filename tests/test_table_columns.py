@@ -128,6 +128,21 @@ def _gym() -> URIRef:
     return URIRef("http://www.w3.org/2001/XMLSchema#gYearMonth")
 
 
+def test_repeated_headers_keep_every_cell_and_the_graph_valid():
+    ex = _extract("\n".join([
+        "四川省人民政府办公厅关于印发某某改革任务清单的通知",
+        "序号 | 改革任务 | 主要内容 | 具体内容 | 备注 | 备注",
+        "1 | 某项改革任务 | 第一段内容 | 第二段内容 | 甲 | 乙", ""]))
+    (lst,) = [lst for lst in ex.lists if lst.items]
+    assert [c.kind for c in lst.items[0].cells] == ["description", "other", "other", "other"]
+    g = to_graph(ex)
+    values = sorted(str(g.value(c, RDF.value)) for c in g.objects(None, PKG.tableCell))
+    assert values == ["乙", "甲", "第二段内容"]
+    assert [str(o) for o in g.objects(None, PKG.description)] == ["第一段内容"]
+    report = validate(g)
+    assert report.conforms, report.text()
+
+
 # ---- the shapes hold table columns to their form ---------------------------------------------
 
 

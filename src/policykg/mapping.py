@@ -368,6 +368,7 @@ class Mapper:
         """A table row's other columns: description and scope as properties of the item,
         each with its evidence; any other column (a deadline's too, as written) as a
         pkg:TableCell under its header."""
+        seen: dict[str, int] = {}
         for c in cells:
             value = Literal(c.text, lang="zh")
             if c.kind in ("description", "scope"):
@@ -375,7 +376,9 @@ class Mapper:
                 for code, ev in c.places:
                     self.fact(item, PKG.appliesIn, self.iri("place", code), ev)
                 continue
-            cell = URIRef(f"{item}/cell/{short_hash(c.column, n=8)}")
+            seen[c.column] = seen.get(c.column, 0) + 1  # two columns under one header
+            suffix = "" if seen[c.column] == 1 else f"-{seen[c.column]}"
+            cell = URIRef(f"{item}/cell/{short_hash(c.column, n=8)}{suffix}")
             self.add(item, PKG.tableCell, cell)
             self.add(cell, RDF.type, PKG.TableCell)
             self.add(cell, PKG.column, Literal(c.column, lang="zh"))

@@ -101,6 +101,8 @@ def _row_cells(ctx: Context, line: str, row_start: int, header: list[str],
             continue
         s = row_start + bounds[k] + 1 + len(raw) - len(raw.lstrip())
         kind = kinds.get(header[k], "other")
+        if kind in ("description", "scope") and any(c.kind == kind for c in out):
+            kind = "other"  # a second 内容-like column: kept as a cell, one description each
         rec = CellRecord(column=header[k], kind=kind, text=text,
                          evidence=ctx.ev(s, s + len(text)))
         if kind == "scope":
