@@ -184,3 +184,16 @@ def test_applies_in_must_name_a_place():
     g, item, cell = _plan_graph()
     g.add((item, PKG.appliesIn, cell))
     assert _violations(g) == {(str(item), str(PKG.appliesIn), "ClassConstraintComponent")}
+
+
+def test_the_column_table_is_well_formed():
+    """Each header once, a known kind, and none that extract/responsible.py reads as bodies
+    (a column cannot be both a duty and a property)."""
+    from policykg.extract.responsible import column_role
+    from policykg.tables import read_table
+
+    rows = list(read_table("table_columns.tsv"))
+    headers = [r["header"] for r in rows]
+    assert len(headers) == len(set(headers)) and len(headers) >= 10
+    assert {r["kind"] for r in rows} == {"description", "scope", "deadline"}
+    assert not [h for h in headers if column_role(h)]
