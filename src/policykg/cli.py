@@ -118,12 +118,18 @@ def validate_cmd(
     jobs: Annotated[int | None, typer.Option(
         "--jobs", "-j", min=1, help="Worker processes for --store (default: one per core).")]
         = None,
+    engine: Annotated[str, typer.Option(
+        "--engine", help="SHACL engine: auto (the default: rudof, and pySHACL for the report "
+        "of any graph that fails or is unusual), rudof, or pyshacl (the reference).")]
+        = "auto",
 ) -> None:
     """Validate a graph file, or every document of a store, against the SHACL shapes."""
     import os
 
-    from policykg.validate import validate, validate_store
+    from policykg.validate import ENGINES, validate, validate_store
 
+    if engine not in ENGINES:
+        _fail(f"unknown --engine {engine!r}: choose one of {', '.join(ENGINES)}")
     if (file is None) == (store is None and store_config is None):
         _fail("give a graph FILE or --store DIR (one of them)")
     if file is None:
@@ -138,14 +144,14 @@ def validate_cmd(
                       console=err, transient=True) as bar:
             task = bar.add_task("validating", total=len(graphs))
             result = validate_store(spec, graphs, jobs or os.cpu_count() or 1,
-                                    on_document=lambda d: bar.advance(task))
+                                    on_document=lambda d: bar.advance(task), engine=engine)
         for d in result.documents:
             if d.violations:
                 err.print(f"[red]{d.graph}[/red]: {d.violations} violations, e.g. {d.first}",
                           highlight=False)
         out.print(result.totals(), highlight=False)
         raise typer.Exit(0 if result.conforms else 1)
-    report = validate(_load(file))
+    report = validate(_load(file), engine)
     out.print(report.text() if report.results else "conforms: no violations, no warnings")
     raise typer.Exit(0 if report.conforms else 1)
 
