@@ -116,7 +116,7 @@ def test_the_default_engine_reports_what_pyshacl_reports_on_broken_graphs(
         g = Graph()
         for t in base:
             g.add(t)
-        breaks = [BREAKS[i % len(BREAKS)]] + rng.sample(BREAKS, rng.randint(0, 2))
+        breaks = [BREAKS[i % len(BREAKS)], *rng.sample(BREAKS, rng.randint(0, 2))]
         for b in breaks:
             b(rng, g)
         ours, reference = validate(g), validate(g, "pyshacl")

@@ -1,7 +1,8 @@
 """Ingest: build each document, validate it alone, and put it into the store. A document
 that fails the shapes is refused (nothing of it is stored); the others go in.
 
-Building and validating a document (~1 s of CPU for 10 KB of text, most of it pySHACL) need
+Building and validating a document (~0.4 s of CPU for 10 KB of text: ~0.3 s building, ~0.1 s
+rudof validating; pySHACL alone took ~0.7 s more) need
 nothing from the store, so with several files they run in worker processes, one document
 per task; the store is written from this process alone, in the order of the files.
 """
