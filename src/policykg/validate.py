@@ -1,10 +1,10 @@
 """Validate a policykg graph against the SHACL data contract (shapes/*.ttl).
 
-The shapes enforce docs/graph-model.md. This module runs one of two SHACL engines — rudof
-(Rust, the default: several times faster) or pySHACL (the reference implementation) — and
-turns its results into plain, sortable records, so that callers (the CLI, the API, the tests)
-never have to read a SHACL report themselves. Both engines give the same records
-(tests/test_validate_engines.py).
+The shapes enforce docs/graph-model.md. This module runs two SHACL engines — rudof (Rust,
+several times faster) as a screen, and pySHACL (the reference implementation) for every graph
+rudof finds a fault in or might read differently (see ENGINES) — and turns their results into
+plain, sortable records, so that callers (the CLI, the API, the tests) never have to read a
+SHACL report themselves. tests/test_validate_engines.py holds the engines to one answer.
 """
 
 from __future__ import annotations
