@@ -191,3 +191,23 @@ def test_a_garbled_portal_number_does_not_make_the_document_cite_itself():
     assert ex.document.number == "国办发〔2018〕128号"
     assert not any(d.number == "国办发〔2018〕128号" for d in ex.documents.values()
                    if d.key != ex.document.key)
+
+
+def test_the_organisation_index_is_each_documents_own() -> None:
+    """The index is built once per province and reused: what one document adds to it (an
+    alias it defines, a body the termbase lacks) must not reach the next document."""
+    from policykg.extract.orgs import build_org_index
+    from policykg.gazetteer import load_gazetteer
+    from policykg.segment import Segmentation
+    from policykg.termbase import OrgEntry, load_termbase
+
+    gz, tb = load_gazetteer(), load_termbase()
+    text = "改革办会同财政部开展工作"
+    first = build_org_index(tb, gz, "510000", {"改革办": "国家发展和改革委员会"})
+    assert [m.name for m in first.find(text, Segmentation(text))][:2] == ["改革办", "财政部"]
+    first.entries["org/invented"] = OrgEntry(key="org/invented", zh="某某中心", en="",
+                                              en_source="")
+    second = build_org_index(tb, gz, "510000", {})
+    assert [m.name for m in second.find(text, Segmentation(text))] == ["财政部"]
+    assert "org/invented" not in second.entries
+    assert second.resolve("国家发展和改革委员会") is not None
