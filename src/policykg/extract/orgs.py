@@ -56,13 +56,14 @@ def build_org_index(tb: Termbase, gz: Gazetteer, province: str | None,
         entries, names = _base_names(tb, gz, province)
         base = _BASES[key] = (entries, names, NameMatcher(names), (tb, gz))
     entries, names, matcher, _ = base
-    added = dict(names)
-    for alias, full in defined.items():
-        k = added.get(full)  # an alias may stand for an alias defined before it
-        if k and alias not in added:
-            added[alias] = k
-    if len(added) > len(names):
-        matcher = NameMatcher(added)
+    if defined:  # most documents define none: the shared names and matcher then serve
+        added = dict(names)
+        for alias, full in defined.items():
+            k = added.get(full)  # an alias may stand for an alias defined before it
+            if k and alias not in added:
+                added[alias] = k
+        if len(added) > len(names):
+            matcher = NameMatcher(added)
     return OrgIndex(dict(entries), matcher)
 
 
