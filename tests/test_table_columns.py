@@ -197,3 +197,23 @@ def test_the_column_table_is_well_formed():
     assert len(headers) == len(set(headers)) and len(headers) >= 10
     assert {r["kind"] for r in rows} == {"description", "scope", "deadline"}
     assert not [h for h in headers if column_role(h)]
+
+
+def test_a_row_number_written_again_starts_another_list():
+    """Found by the hostile-document properties: a row repeated (a scraped page printed one
+    twice, or two tables run together) gave one item IRI two descriptions and two scopes.
+    Numbering that starts again starts a second list; each item keeps one of each."""
+    lines = PLAN.split("\n")
+    again = "1 | 另行推进的任务 | 另一内容。 | 农业农村部 | 全省 | 2020年底前 | 无"
+    ex = _extract("\n".join([*lines[:3], again, *lines[3:]]))
+    runs = [[(it.ordinal, it.text) for it in lst.items] for lst in ex.lists if lst.items]
+    assert runs == [[(1, "推进农村承包地确权登记")],
+                    [(1, "另行推进的任务"), (2, "开展集体经营性建设用地入市试点")]]
+    g = to_graph(ex)
+    report = validate(g)
+    assert not [v for v in report.violations() if "issuer" not in v.message], report.text()
+    items = set(g.subjects(PKG.ordinal, None))
+    assert len(items) == 3
+    for item in items:
+        assert len(set(g.objects(item, PKG.description))) == 1
+        assert len(set(g.objects(item, PKG.scope))) == 1

@@ -42,17 +42,26 @@ def tables(ctx: Context) -> None:
             continue
         noun = header[1]
         before = lines[i - 1].strip() if i and SEP not in lines[i - 1] else noun
-        lst = ListRecord(key=f"L{len(ctx.out.lists) + 1}", item_class=item_class(noun)
-                         or "Measure", heading=before, defined_in=ctx.out.document.key,
-                         stated_count=_stated(ctx.raw, noun, before))
-        lst.evidence.append(ctx.ev(offsets[i], offsets[i] + len(lines[i])))
+        stated = _stated(ctx.raw, noun, before)
+        header_ev = ctx.ev(offsets[i], offsets[i] + len(lines[i]))
         # columns naming responsible bodies (牵头部门, 指导部门 …): their index and role
         roles = {k: r for k, h in enumerate(header) if (r := column_role(h))}
+        lst = None
         j = i + 1
         while j < len(lines) and (SEP in lines[j] or GROUP.match(lines[j])):
             cells = lines[j].split(SEP)
             n = to_int(cells[0].strip()) if SEP in lines[j] else None
             if n is not None and len(cells) > 1 and cells[1].strip():
+                if lst is None or (lst.items and n <= lst.items[-1].ordinal):
+                    # numbering that starts again (a row repeated, two tables run together)
+                    # starts another list: one row number, one item; the stated count is
+                    # the first run's alone
+                    lst = ListRecord(key=f"L{len(ctx.out.lists) + 1}",
+                                     item_class=item_class(noun) or "Measure", heading=before,
+                                     defined_in=ctx.out.document.key,
+                                     stated_count=None if lst else stated,
+                                     evidence=[header_ev])
+                    ctx.out.lists.append(lst)
                 text = cells[1].strip()
                 cell_start = lines[j].index(cells[1], len(cells[0]))
                 s = offsets[j] + cell_start + len(cells[1]) - len(cells[1].lstrip())
@@ -65,8 +74,6 @@ def tables(ctx: Context) -> None:
                 lst.items.append(item)
                 _row_duties(ctx, lst.key, n, text, cells, offsets[j], roles)
             j += 1
-        if lst.items:
-            ctx.out.lists.append(lst)
         i = j
 
 
