@@ -37,6 +37,7 @@ from bench.service import (  # noqa: E402
     BUDGET_S,
     LOOKUP_DOC_PATH,
     LOOKUP_PATH,
+    NO_CACHE,
     SEARCH_PATH,
     WRK_HINT,
     measure_mix,
@@ -90,6 +91,8 @@ def measure_size(n: int, block: str, work: Path, prof: dict, peer: bool) -> dict
             lookup = wrk(server.url + LOOKUP_PATH, prof["wrk_s"])
             lookup_doc = wrk(server.url + LOOKUP_DOC_PATH, prof["wrk_s"])
             search = wrk(server.url + SEARCH_PATH, prof["wrk_s"])
+            lookup_nc = wrk(server.url + LOOKUP_PATH, prof["wrk_s"], header=NO_CACHE)
+            search_nc = wrk(server.url + SEARCH_PATH, prof["wrk_s"], header=NO_CACHE)
         out["serve_peak_rss_mb"] = rss.mb
     finally:
         server.stop()
@@ -98,7 +101,12 @@ def measure_size(n: int, block: str, work: Path, prof: dict, peer: bool) -> dict
                 "lookup_doc_p99_ms": lookup_doc["p99_ms"], "lookup_doc_rps": lookup_doc["rps"],
                 "search_p50_ms": search["p50_ms"],
                 "search_p99_ms": search["p99_ms"], "search_rps": search["rps"],
-                "non_2xx": lookup["non_2xx"] + lookup_doc["non_2xx"] + search["non_2xx"]})
+                "lookup_nocache_p99_ms": lookup_nc["p99_ms"],
+                "lookup_nocache_rps": lookup_nc["rps"],
+                "search_nocache_p99_ms": search_nc["p99_ms"],
+                "search_nocache_rps": search_nc["rps"],
+                "non_2xx": sum(r["non_2xx"] for r in (lookup, lookup_doc, search, lookup_nc,
+                                                      search_nc))})
     added = [r.policykg_ms - r.direct_ms for r in rows]
     heavy = [r.policykg_ms / r.direct_ms for r in rows if r.direct_ms >= 10]
     out["endpoint_added_ms_p50"] = statistics.median(added)
@@ -150,6 +158,9 @@ def print_size(s: dict) -> None:
           f"{s['lookup_rps']:.0f} req/s (one document: p99 {s['lookup_doc_p99_ms']:.2f} ms, "
           f"{s['lookup_doc_rps']:.0f} req/s); search p50 {s['search_p50_ms']:.2f} / p99 "
           f"{s['search_p99_ms']:.2f} ms, {s['search_rps']:.0f} req/s (32 connections); "
+          f"with {NO_CACHE}: look-up p99 {s['lookup_nocache_p99_ms']:.2f} ms, "
+          f"{s['lookup_nocache_rps']:.0f} req/s, search p99 {s['search_nocache_p99_ms']:.2f} ms, "
+          f"{s['search_nocache_rps']:.0f} req/s; "
           f"serving peak RSS {s['serve_peak_rss_mb']:.0f} MB", flush=True)
     if s.get("full_validate_s"):
         print(f"validate --store {s['full_validate_s']:.1f} s "
@@ -165,7 +176,8 @@ def summary(ingest: dict, sizes: list[dict]) -> dict:
     keys = ["size_triples", "load_triples_per_s", "load_ratio_vs_raw", "endpoint_added_ms_p50",
             "endpoint_ratio_heavy_max", "speedup_vs_rdflib_endpoint_total",
             "queries_slower_than_peer", "search_p99_ms", "search_rps", "lookup_p99_ms",
-            "lookup_rps", "lookup_doc_p99_ms", "lookup_doc_rps"]
+            "lookup_rps", "lookup_doc_p99_ms", "lookup_doc_rps", "lookup_nocache_p99_ms",
+            "lookup_nocache_rps", "search_nocache_p99_ms", "search_nocache_rps"]
     out = {"ingest_docs_per_s": ingest["docs_per_s"],
            "validate_ms_per_doc": ingest["validate_ms_per_doc"],
            "validate_ms_per_doc_pyshacl": ingest["validate_ms_per_doc_pyshacl"],

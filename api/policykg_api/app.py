@@ -15,6 +15,7 @@ from policykg_api.cache import DescriptionCache
 from policykg_api.indexing import load_index, refresh
 from policykg_api.middleware import Observe
 from policykg_api.pool import QueryPool
+from policykg_api.response_cache import KeptResponses, ResponseCache
 from policykg_api.settings import Settings
 
 
@@ -29,6 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.pool = pool
         app.state.index = await asyncio.get_running_loop().run_in_executor(
             None, load_index, store)
+        app.state.index_epoch += 1
         try:
             yield
         finally:
@@ -41,8 +43,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = store
     # rendered /data descriptions; a remote store may be written by others: short-lived
-    app.state.descriptions = DescriptionCache(
-        4096, ttl=None if isinstance(settings.store, Path) else 5.0)
+    ttl = None if isinstance(settings.store, Path) else 5.0
+    app.state.descriptions = DescriptionCache(4096, ttl=ttl)
+    app.state.index_epoch = 0
 
     async def after_write(iris: set[str] | None = None) -> None:
         """Bring the search index up to date: the entities of the documents written, or
@@ -52,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.index = await loop.run_in_executor(None, load_index, store)
         else:
             await loop.run_in_executor(None, refresh, app.state.index, store, iris)
+        app.state.index_epoch += 1  # kept /search answers are of the index before
 
     app.state.after_write = after_write
     app.add_middleware(limits.BodyLimit, settings=settings)
@@ -61,6 +65,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        expose_headers=["PolicyKG-Truncated", "PolicyKG-Rows",
                                        "Server-Timing"])
 
+    # whole look-up responses, outside CORS (their headers are kept with them)
+    app.state.responses = KeptResponses(ttl=ttl)
+    app.add_middleware(ResponseCache, kept=app.state.responses,
+                       version=lambda: (store.generation, app.state.index_epoch))
     app.add_middleware(Observe)
 
     @app.get("/health", summary="Liveness and store figures")
@@ -69,7 +77,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         triples, documents = app.state.descriptions.get_or_make(
             (store.generation, "/health"), lambda: (len(store), len(store.documents())))
         return {"status": "ok", "triples": triples, "documents": documents,
-                "queries_stopped_at_deadline": app.state.pool.killed}
+                "queries_stopped_at_deadline": app.state.pool.killed,
+                "response_cache": app.state.responses.figures()}
 
     app.include_router(sparql.router)
     app.include_router(ingest_routes.router)

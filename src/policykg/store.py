@@ -164,6 +164,8 @@ class OxigraphStore(GraphStore):
         self._memory = ox.Store() if path is None else None
         self._reader: ox.Store | None = None
         self._reader_generation = -1
+        self._generation_file = None if path is None else str(path / "GENERATION.policykg")
+        self._generation_seen: tuple[tuple[int, int, int] | None, int] = (None, 0)
         if path is not None:
             path.mkdir(parents=True, exist_ok=True)
             if not (path / "CURRENT").exists():
@@ -173,19 +175,36 @@ class OxigraphStore(GraphStore):
     # --- opening ----------------------------------------------------------------------------
     @property
     def generation(self) -> int:
-        """Bumped after every write; readers reopen when it changes."""
+        """Bumped after every write; readers reopen when it changes. Read on every request
+        (a few times), so the file is read again only when a stat says it was replaced: a
+        bump writes a new file (inode, mtime), whichever process wrote it. (Two bumps by
+        other processes within one mtime tick that also reuse the inode would go unseen; a
+        bump opens and closes RocksDB, which takes far longer than a tick.)"""
         if self.path is None:
             return 0
+        file = self._generation_file
         try:
-            return int((self.path / "GENERATION.policykg").read_text())
-        except (FileNotFoundError, ValueError):
+            st = os.stat(file)
+        except FileNotFoundError:
             return 0
+        stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+        if self._generation_seen[0] != stamp:
+            try:
+                with open(file, encoding="ascii") as f:
+                    value = int(f.read())
+            except (FileNotFoundError, ValueError):
+                return 0
+            self._generation_seen = (stamp, value)
+        return self._generation_seen[1]
 
     def _bump(self) -> None:
         assert self.path is not None
         tmp = self.path / "GENERATION.policykg.tmp"
-        tmp.write_text(str(self.generation + 1))
+        value = self.generation + 1
+        tmp.write_text(str(value))
         tmp.replace(self.path / "GENERATION.policykg")
+        st = os.stat(self._generation_file)  # this process wrote it: no need to read it back
+        self._generation_seen = ((st.st_ino, st.st_mtime_ns, st.st_size), value)
 
     class _Handle:
         """The read-write store as the `with` block sees it. The block's `as db` name
