@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import multiprocessing as mp
+import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -155,6 +156,10 @@ class _Worker:
         ready: asyncio.Future[None] = loop.create_future()
         fd = self.conn.fileno()
         try:
+            # uvloop's add_reader leaves the descriptor non-blocking: a reply larger than the
+            # pipe's buffer then failed half-read (EAGAIN) whenever it was read faster than
+            # the worker wrote it. send and recv need it blocking.
+            os.set_blocking(fd, True)
             self.conn.send(req)
             loop.add_reader(fd, lambda: ready.done() or ready.set_result(None))
             try:
@@ -163,6 +168,7 @@ class _Worker:
                 raise QueryTimeout from None
             finally:
                 loop.remove_reader(fd)
+                os.set_blocking(fd, True)
             return self.conn.recv()
         except (EOFError, BrokenPipeError, OSError) as e:
             raise WorkerDied(str(e)) from e

@@ -200,16 +200,12 @@ def validate(data: rdflib.Graph | rdflib.Dataset, engine: str = DEFAULT_ENGINE,
     if engine not in ENGINES:
         raise ValueError(f"unknown SHACL engine {engine!r}: choose one of {', '.join(ENGINES)}")
     data_graph = _union(data) if data.context_aware else data
-    if engine == "pyshacl":
-        results = _pyshacl(data_graph)
-    elif engine == "rudof":
-        results = _rudof(data_graph)
-    else:
-        results = _auto(data_graph)
-    return ValidationReport(
-        conforms=not any(r.severity == "Violation" for r in results),
-        results=results,
-    )
+    results = {"auto": _auto, "rudof": _rudof, "pyshacl": _pyshacl}[engine](data_graph)
+    return ValidationReport(conforms=not _any_violation(results), results=results)
+
+
+def _any_violation(results: tuple[Violation, ...]) -> bool:
+    return any(r.severity == "Violation" for r in results)
 
 
 def _auto(data_graph: rdflib.Graph) -> tuple[Violation, ...]:
@@ -219,9 +215,7 @@ def _auto(data_graph: rdflib.Graph) -> tuple[Violation, ...]:
         results = _rudof(data_graph)
     except Exception:  # rudof refused the graph or the shapes: the reference engine decides
         return _pyshacl(data_graph)
-    if any(r.severity == "Violation" for r in results):
-        return _pyshacl(data_graph)
-    return results
+    return _pyshacl(data_graph) if _any_violation(results) else results
 
 
 def _plain(g: rdflib.Graph) -> bool:
