@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -31,6 +32,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.index = await asyncio.get_running_loop().run_in_executor(
             None, load_index, store)
         app.state.index_epoch += 1
+        # the index's millions of objects out of the collector's generations: a full
+        # collection no longer walks them during requests (reference counting still frees
+        # them when the index is replaced)
+        gc.freeze()
         try:
             yield
         finally:
@@ -56,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         else:
             await loop.run_in_executor(None, refresh, app.state.index, store, iris)
         app.state.index_epoch += 1  # kept /search answers are of the index before
+        gc.freeze()
 
     app.state.after_write = after_write
     app.add_middleware(limits.BodyLimit, settings=settings)

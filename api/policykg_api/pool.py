@@ -83,13 +83,13 @@ def _execute(store, req: QueryRequest) -> QueryReply:
         if media is None:
             return QueryReply(406, "", b"", offered=offered)
         variables = [v.value for v in res.variables]
-        rows: list[list[object]] = []
+        rows: list[tuple[object, ...]] = []
         truncated = False
         for sol in res:
             if len(rows) >= req.max_rows:
                 truncated = True
                 break
-            rows.append([sol[v] for v in variables])
+            rows.append(tuple(sol))  # its values in the order of the variables
         body = R.write_select(variables, rows, R.SELECT_TYPES[media], truncated)
         return QueryReply(200, media, body, truncated, len(rows))
     if isinstance(res, ox.QueryBoolean):

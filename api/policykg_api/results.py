@@ -90,7 +90,7 @@ def _term_csv(t: object) -> str:
     return getattr(t, "value", str(t))
 
 
-def write_select(variables: list[str], rows: list[list[object]], fmt: str,
+def write_select(variables: list[str], rows: list[tuple[object, ...]], fmt: str,
                  truncated: bool) -> bytes:
     if fmt == "json":
         doc: dict = {"head": {"vars": variables}, "results": {"bindings": [
