@@ -290,8 +290,10 @@ class SearchIndex:
 
 
 def _all_words(label_words: tuple[str, ...], query_words: list[str], prefixes: bool) -> bool:
-    return all(any(w == q or (prefixes and w.startswith(q)) for w in label_words)
-               for q in query_words)
+    # run for every candidate label of a query: tuple membership is a C loop, the rest is not
+    if not prefixes:
+        return all(q in label_words for q in query_words)
+    return all(any(w.startswith(q) for w in label_words) for q in query_words)
 
 
 def _rank(key: str, q: str, label_words: tuple[str, ...], query_words: list[str],
