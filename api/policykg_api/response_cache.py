@@ -7,7 +7,7 @@ varies by (Accept, Origin). On a remote store, which other clients may write, en
 expire after a few seconds. A repeated look-up then costs the HTTP parsing and one dict
 read, instead of routing, parameter checks and CORS (about three quarters of the work).
 
-Only 200 and 303 answers of GET requests are kept, bounded in count and bytes; a request
+Only 200 and 303 answers of GET requests are kept, 64 MB in all and 1 MB a body; a request
 with `Cache-Control: no-cache` is answered afresh. Plain ASGI, like `middleware.Observe`."""
 
 from __future__ import annotations
