@@ -841,9 +841,12 @@ def test_two_expensive_queries_at_once_are_stopped_and_lookups_keep_answering(se
     assert after["queries_stopped_at_deadline"] == before["queries_stopped_at_deadline"] + 2
     for pid in workers:
         assert _gone(pid), f"worker {pid} still runs"
-    # the two killed workers were replaced, and a third was started for the cheap query
-    # instead of keeping it waiting for a worker until the deadline
-    assert len(_query_workers(proc)) == 3, _query_workers(proc)
+    # spares were started for the cheap query instead of keeping it waiting until the
+    # deadline; once the load has passed, the pool is back to its 2 workers
+    settle = time.monotonic() + 10
+    while len(_query_workers(proc)) != 2 and time.monotonic() < settle:
+        time.sleep(0.2)
+    assert len(_query_workers(proc)) == 2, _query_workers(proc)
     loads = []
     for _ in range(5):
         c0 = _tree_cpu_seconds(proc)

@@ -191,8 +191,10 @@ class _Worker:
 
 
 class QueryPool:
-    """`size` worker processes, growing up to `max_size` when a query has waited `grace`
-    seconds for one (long queries then do not hold every cheap one up until their deadline)."""
+    """`size` worker processes, growing up to `max_size` under load: one spare is started as
+    soon as every worker is busy, and a query that has waited `grace` seconds gets a new one
+    (long queries then do not hold every cheap one up until their deadline). Idle workers
+    beyond `size` are stopped when they come back."""
 
     grace = 0.2
 
@@ -234,7 +236,8 @@ class QueryPool:
         assert self._idle is not None, "pool not started"
         loop = asyncio.get_running_loop()
         start = loop.time()
-        worker = await self._acquire(timeout)
+        worker: _Worker | None = await self._acquire(timeout)
+        self._keep_a_spare()
         remaining = max(0.05, timeout - (loop.time() - start))
         try:
             return await worker.call(req, remaining)
@@ -242,9 +245,33 @@ class QueryPool:
             worker.proc.kill()  # at once; waiting for it to exit is done off the loop
             loop.run_in_executor(None, worker.reap)
             self.killed += 1
-            worker = _Worker(self._ctx, self.spec)
+            if self._count > self.size and not self._writing:
+                self._count -= 1  # beyond the pool's size: not replaced
+                worker = None
+            else:
+                worker = _Worker(self._ctx, self.spec)
             raise
         finally:
+            if worker is not None:
+                self._release(worker)
+
+    def _keep_a_spare(self) -> None:
+        """When the last idle worker has been taken, start another at once (up to max_size):
+        a cheap query arriving while long ones hold every worker then finds one ready
+        instead of waiting out `grace` and a process start-up."""
+        assert self._idle is not None
+        if self._idle.empty() and self._count < self.max_size and not self._writing:
+            self._count += 1
+            self._idle.put_nowait(_Worker(self._ctx, self.spec))
+
+    def _release(self, worker: _Worker) -> None:
+        """Back to the idle workers; one beyond `size` idle ones is stopped (off the loop),
+        so the pool shrinks back to its size once the load has passed."""
+        assert self._idle is not None
+        if self._count > self.size and self._idle.qsize() >= self.size and not self._writing:
+            self._count -= 1
+            asyncio.get_running_loop().run_in_executor(None, worker.stop)
+        else:
             self._idle.put_nowait(worker)
 
     @contextlib.asynccontextmanager

@@ -55,9 +55,10 @@ class Settings:
         o.strip() for o in os.environ.get("POLICYKG_CORS_ORIGINS", "*").split(",") if o.strip()])
     workers: int = field(default_factory=lambda: int(os.environ.get("POLICYKG_QUERY_WORKERS",
                                                                     "2")))
-    # more worker processes, up to this many, while queries wait for one
+    # more worker processes, up to this many, while queries wait for one: room for four
+    # long queries, the cheap one beside them and a spare
     max_workers: int = field(default_factory=lambda: int(os.environ.get(
-        "POLICYKG_MAX_QUERY_WORKERS", "4")))
+        "POLICYKG_MAX_QUERY_WORKERS", "6")))
     # a SPARQL query or update, and any request body but a document's (413 beyond)
     max_query_bytes: int = field(
         default_factory=lambda: _env_size("POLICYKG_MAX_QUERY_BYTES", 1_000_000))
