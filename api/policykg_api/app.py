@@ -31,11 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.pool = pool
         app.state.index = await asyncio.get_running_loop().run_in_executor(
             None, load_index, store)
-        app.state.index_epoch += 1
-        # the index's millions of objects out of the collector's generations: a full
-        # collection no longer walks them during requests (reference counting still frees
-        # them when the index is replaced)
-        gc.freeze()
+        index_changed()
         try:
             yield
         finally:
@@ -52,6 +48,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.descriptions = DescriptionCache(4096, ttl=ttl)
     app.state.index_epoch = 0
 
+    def index_changed() -> None:
+        app.state.index_epoch += 1  # kept /search answers are of the index before
+        # the index's millions of objects out of the collector's generations: a full
+        # collection no longer walks them during requests (reference counting still frees
+        # them when the index is replaced)
+        gc.freeze()
+
     async def after_write(iris: set[str] | None = None) -> None:
         """Bring the search index up to date: the entities of the documents written, or
         (after an arbitrary SPARQL Update) the whole index."""
@@ -60,8 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.index = await loop.run_in_executor(None, load_index, store)
         else:
             await loop.run_in_executor(None, refresh, app.state.index, store, iris)
-        app.state.index_epoch += 1  # kept /search answers are of the index before
-        gc.freeze()
+        index_changed()
 
     app.state.after_write = after_write
     app.add_middleware(limits.BodyLimit, settings=settings)

@@ -182,29 +182,33 @@ class OxigraphStore(GraphStore):
         bump opens and closes RocksDB, which takes far longer than a tick.)"""
         if self.path is None:
             return 0
-        file = self._generation_file
-        try:
-            st = os.stat(file)
-        except FileNotFoundError:
+        stamp = self._generation_stamp()
+        if stamp is None:
             return 0
-        stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
         if self._generation_seen[0] != stamp:
             try:
-                with open(file, encoding="ascii") as f:
+                with open(self._generation_file, encoding="ascii") as f:
                     value = int(f.read())
             except (FileNotFoundError, ValueError):
                 return 0
             self._generation_seen = (stamp, value)
         return self._generation_seen[1]
 
+    def _generation_stamp(self) -> tuple[int, int, int] | None:
+        try:
+            st = os.stat(self._generation_file)
+        except FileNotFoundError:
+            return None
+        return st.st_ino, st.st_mtime_ns, st.st_size
+
     def _bump(self) -> None:
         assert self.path is not None
         tmp = self.path / "GENERATION.policykg.tmp"
         value = self.generation + 1
         tmp.write_text(str(value))
-        tmp.replace(self.path / "GENERATION.policykg")
-        st = os.stat(self._generation_file)  # this process wrote it: no need to read it back
-        self._generation_seen = ((st.st_ino, st.st_mtime_ns, st.st_size), value)
+        tmp.replace(self._generation_file)
+        # this process wrote it: no need to read it back
+        self._generation_seen = (self._generation_stamp(), value)
 
     class _Handle:
         """The read-write store as the `with` block sees it. The block's `as db` name
