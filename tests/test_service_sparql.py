@@ -847,6 +847,9 @@ def test_two_expensive_queries_at_once_are_stopped_and_lookups_keep_answering(se
     while len(_query_workers(proc)) != 2 and time.monotonic() < settle:
         time.sleep(0.2)
     assert len(_query_workers(proc)) == 2, _query_workers(proc)
+    pool = httpx.get(server.url + "/health", timeout=HTTP_TIMEOUT).json()["query_workers"]
+    assert pool["alive"] == pool["idle"] == pool["size"] == 2 and pool["starting"] == 0, pool
+    assert pool["failed_starts"] == 0, pool
     loads = []
     for _ in range(5):
         c0 = _tree_cpu_seconds(proc)

@@ -26,7 +26,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        pool = QueryPool(settings.store, settings.workers, settings.max_workers)
+        pool = QueryPool(settings.store, settings.workers, settings.max_workers,
+                         generation=lambda: store.generation)
         await pool.start()
         app.state.pool = pool
         app.state.index = await asyncio.get_running_loop().run_in_executor(
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             (store.generation, "/health"), lambda: (len(store), len(store.documents())))
         return {"status": "ok", "triples": triples, "documents": documents,
                 "queries_stopped_at_deadline": app.state.pool.killed,
+                "query_workers": app.state.pool.figures(),
                 "response_cache": app.state.responses.figures()}
 
     app.include_router(sparql.router)

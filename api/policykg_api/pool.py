@@ -13,13 +13,13 @@ import asyncio
 import contextlib
 import multiprocessing as mp
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from policykg.query_text import has_dataset_clause
 from policykg.remote_config import RemoteConfig
-from policykg.store import has_dataset_clause
 
 StoreSpec = Path | RemoteConfig  # a store folder, or a remote server's configuration
 
@@ -113,14 +113,23 @@ def _execute(store, req: QueryRequest) -> QueryReply:
     return QueryReply(200, media, body, truncated, len(triples))
 
 
-def _worker_main(conn: Connection, spec: StoreSpec) -> None:
+READY = "ready"  # a worker's first message: imports done, store open
+
+
+def _worker_main(conn: Connection, spec: StoreSpec, generation: int) -> None:
     import pyoxigraph as ox
 
-    from policykg.store import StoreError, open_store
+    if isinstance(spec, RemoteConfig):
+        from policykg.store import StoreError, open_store  # (imports rdflib: remote only)
 
-    remote = open_store(spec) if isinstance(spec, RemoteConfig) else None
-    store = remote
-    generation = None
+        store, remote, failures = open_store(spec), True, (StoreError,)
+    else:
+        remote, failures = False, ()
+        try:
+            store = ox.Store.read_only(str(spec))
+        except OSError:  # tried again, and reported, at the first query
+            store, generation = None, -1
+    conn.send(READY)
     while True:
         try:
             req = conn.recv()
@@ -129,12 +138,12 @@ def _worker_main(conn: Connection, spec: StoreSpec) -> None:
         if req is None:
             return
         try:
-            if remote is None and (store is None or generation != req.generation):
+            if not remote and generation != req.generation:
                 store = None
                 store = ox.Store.read_only(str(spec))
                 generation = req.generation
             reply = _execute(store, req)
-        except StoreError as e:  # the remote server failed or is unreachable
+        except failures as e:  # the remote server failed or is unreachable
             reply = QueryReply(502, "text/plain; charset=utf-8", str(e).encode())
         except Exception as e:  # report, never die silently
             reply = QueryReply(500, "text/plain; charset=utf-8",
@@ -143,11 +152,35 @@ def _worker_main(conn: Connection, spec: StoreSpec) -> None:
 
 
 class _Worker:
-    def __init__(self, ctx: mp.context.BaseContext, spec: StoreSpec) -> None:
+    def __init__(self, ctx: mp.context.BaseContext, spec: StoreSpec, generation: int) -> None:
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_main, args=(child, spec), daemon=True)
+        self.proc = ctx.Process(target=_worker_main, args=(child, spec, generation),
+                                daemon=True)
         self.proc.start()
         child.close()
+        self.ready = False  # said it has started
+
+    def when_ready(self, ready: Callable[[_Worker, bool], None]) -> None:
+        """Call `ready(self, True)` on the event loop once the worker has started (imported,
+        its store opened), or `ready(self, False)` if it died first. Until then no query is given to
+        it: a query handed to a process still starting waited out its start-up (~0.7 s
+        when several start at once on two cores)."""
+        loop = asyncio.get_running_loop()
+        fd = self.conn.fileno()
+
+        def readable() -> None:
+            loop.remove_reader(fd)
+            os.set_blocking(fd, True)  # (see `call`)
+            try:
+                ok = self.conn.recv() == READY
+            except (EOFError, OSError):
+                ok = False
+            self.ready = ok
+            if not ok:
+                self.kill()
+            ready(self, ok)
+
+        loop.add_reader(fd, readable)
 
     async def call(self, req: QueryRequest, timeout: float) -> QueryReply:
         """Send the query, then wait for the reply on the event loop (no thread hop): the
@@ -192,33 +225,72 @@ class _Worker:
 
 class QueryPool:
     """`size` worker processes, growing up to `max_size` under load: one spare is started as
-    soon as every worker is busy, and a query that has waited `grace` seconds gets a new one
-    (long queries then do not hold every cheap one up until their deadline). Idle workers
-    beyond `size` are stopped when they come back."""
+    soon as every worker is busy, and a query that has waited `grace` seconds gets another
+    started (long queries then do not hold every cheap one up until their deadline). A
+    query is given the first worker that is ready — one coming back or one just started —
+    never one still starting. Idle workers beyond `size` are stopped when they come back."""
 
     grace = 0.2
+    start_timeout = 60.0  # for the first workers, at start-up
 
-    def __init__(self, spec: StoreSpec, size: int = 2, max_size: int | None = None) -> None:
+    def __init__(self, spec: StoreSpec, size: int = 2, max_size: int | None = None,
+                 generation: Callable[[], int] = lambda: 0) -> None:
         self.spec = spec
+        self.generation = generation  # the store's now: a new worker opens that one
         self.size = size
         self.max_size = max(size, max_size if max_size is not None else 2 * size)
         self._ctx = mp.get_context("spawn")
         self._idle: asyncio.Queue[_Worker] | None = None
-        self._count = 0  # workers alive: idle, running a query, or held by a writer
+        self._starting: set[_Worker] = set()
+        self._count = 0  # workers alive: starting, idle, running a query, or held by a writer
         self._writing = False
         self.killed = 0  # queries stopped at their deadline, for /health
+        self.failed_starts = 0
 
     async def start(self) -> None:
         self._idle = asyncio.Queue()
         for _ in range(self.size):
-            self._idle.put_nowait(_Worker(self._ctx, self.spec))
-        self._count = self.size
+            self._spawn()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.start_timeout
+        while self._starting and loop.time() < deadline:
+            await asyncio.sleep(0.01)
+        if self._idle.qsize() < self.size:
+            raise RuntimeError(f"query workers did not start ({self.failed_starts} failed)")
 
     async def close(self) -> None:
         if self._idle is None:
             return
+        for w in list(self._starting):
+            w.kill()
         while not self._idle.empty():
             self._idle.get_nowait().stop()
+
+    def figures(self) -> dict[str, int]:
+        assert self._idle is not None
+        return {"alive": self._count, "idle": self._idle.qsize(),
+                "starting": len(self._starting), "size": self.size, "max": self.max_size,
+                "failed_starts": self.failed_starts}
+
+    def _spawn(self) -> None:
+        """Start a worker; it joins the idle ones when it says it is ready."""
+        assert self._idle is not None
+        self._count += 1
+        w = _Worker(self._ctx, self.spec, self.generation())
+        self._starting.add(w)
+        w.when_ready(self._started)
+
+    def _started(self, w: _Worker, ok: bool) -> None:
+        assert self._idle is not None
+        self._starting.discard(w)
+        if ok:
+            self._idle.put_nowait(w)
+        else:  # died while starting: not counted any more
+            self._count -= 1
+            self.failed_starts += 1
+
+    def _may_grow(self) -> bool:
+        return self._count < self.max_size and not self._writing
 
     async def _acquire(self, timeout: float) -> _Worker:
         assert self._idle is not None, "pool not started"
@@ -227,9 +299,8 @@ class QueryPool:
         except TimeoutError:
             if timeout <= self.grace:
                 raise
-        if self._count < self.max_size and not self._writing:
-            self._count += 1  # a new process: its first query pays its start-up
-            return _Worker(self._ctx, self.spec)
+        if self._may_grow():
+            self._spawn()  # the first ready worker goes to this query: that one or another
         return await asyncio.wait_for(self._idle.get(), timeout - self.grace)
 
     async def run(self, req: QueryRequest, timeout: float) -> QueryReply:
@@ -245,11 +316,12 @@ class QueryPool:
             worker.proc.kill()  # at once; waiting for it to exit is done off the loop
             loop.run_in_executor(None, worker.reap)
             self.killed += 1
-            if self._count > self.size and not self._writing:
-                self._count -= 1  # beyond the pool's size: not replaced
-                worker = None
-            else:
-                worker = _Worker(self._ctx, self.spec)
+            worker = None
+            self._count -= 1
+            if self._count < self.size or self._writing or self._idle.empty():
+                # replaced: below the pool's size, or a writer waits for its full count, or
+                # every other worker is busy (a query arriving now would wait for a start)
+                self._spawn()
             raise
         finally:
             if worker is not None:
@@ -260,9 +332,8 @@ class QueryPool:
         a cheap query arriving while long ones hold every worker then finds one ready
         instead of waiting out `grace` and a process start-up."""
         assert self._idle is not None
-        if self._idle.empty() and self._count < self.max_size and not self._writing:
-            self._count += 1
-            self._idle.put_nowait(_Worker(self._ctx, self.spec))
+        if self._idle.empty() and not self._starting and self._may_grow():
+            self._spawn()
 
     def _release(self, worker: _Worker) -> None:
         """Back to the idle workers; one beyond `size` idle ones is stopped (off the loop),
@@ -276,11 +347,15 @@ class QueryPool:
 
     @contextlib.asynccontextmanager
     async def exclusive(self) -> AsyncIterator[None]:
-        """Hold every worker: no query reads the store while the caller writes it."""
+        """Hold every worker: no query reads the store while the caller writes it. (Those
+        still starting are waited for: they open the store as they start.)"""
         assert self._idle is not None
         self._writing = True  # no new workers while the writer collects them all
         try:
-            held = [await self._idle.get() for _ in range(self._count)]
+            held: list[_Worker] = []
+            while len(held) < self._count:  # (which a worker failing to start lowers)
+                with contextlib.suppress(TimeoutError):
+                    held.append(await asyncio.wait_for(self._idle.get(), 0.1))
             try:
                 yield
             finally:

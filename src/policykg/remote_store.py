@@ -25,6 +25,7 @@ import httpx
 import pyoxigraph as ox
 from rdflib import Graph
 
+from policykg.query_text import has_dataset_clause
 from policykg.remote_config import RemoteConfig
 from policykg.store import (
     GraphStore,
@@ -32,7 +33,6 @@ from policykg.store import (
     StoreError,
     _Counting,
     _dataset_format,
-    has_dataset_clause,
 )
 from policykg.vocab import PKG
 

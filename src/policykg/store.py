@@ -13,7 +13,6 @@ from __future__ import annotations
 import fcntl
 import io
 import os
-import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -56,17 +55,6 @@ class LoadReport:
     @property
     def triples_per_s(self) -> float:
         return self.triples / self.seconds if self.seconds else 0.0
-
-
-_DATASET_CLAUSE = re.compile(r"\bFROM\s+(NAMED\s+)?(<|[A-Za-z_][\w.-]*:|:)", re.IGNORECASE)
-
-
-def has_dataset_clause(query: str) -> bool:
-    """Whether a query names its own dataset (FROM / FROM NAMED), looked for outside its
-    string literals and comments."""
-    query = re.sub(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"'
-                   r"|'(?:[^'\\\n]|\\.)*'", '""', query)
-    return bool(_DATASET_CLAUSE.search(re.sub(r"#[^\n]*", "", query)))
 
 
 def default_store_dir() -> Path:

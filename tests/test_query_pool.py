@@ -1,0 +1,126 @@
+"""The query pool on its own, against a real embedded store: workers are handed out only once
+they have started, a worker that dies while starting is not counted, a stopped query's worker
+is gone, and the pool settles back to its size."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pyoxigraph as ox
+import pytest
+
+from policykg_api.pool import QueryPool, QueryRequest, QueryTimeout, _Worker
+
+ACCEPT = [("application/sparql-results+json", 1.0)]
+CHEAP = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+# a Cartesian product over 600 triples: 600³ rows to count, minutes of work
+EXPENSIVE = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?b . ?c ?q ?d . ?e ?r ?f }"
+
+
+@pytest.fixture
+def store_dir(tmp_path):
+    path = tmp_path / "store"
+    s = ox.Store(str(path))
+    ex = "http://example.org/"
+    s.extend(ox.Quad(ox.NamedNode(f"{ex}s{i}"), ox.NamedNode(f"{ex}p"), ox.Literal(str(i)),
+                     ox.NamedNode(f"{ex}g{i % 3}")) for i in range(600))
+    s.flush()
+    del s
+    return path
+
+
+def _run(coro):
+    return asyncio.run(coro)
+
+
+def test_start_waits_until_every_worker_is_ready(store_dir):
+    async def go():
+        pool = QueryPool(store_dir, size=2, max_size=3)
+        await pool.start()
+        try:
+            assert not pool._starting
+            assert pool._idle.qsize() == 2 and pool._count == 2
+            for w in list(pool._idle._queue):
+                assert w.ready and w.proc.is_alive()
+            reply = await pool.run(QueryRequest(CHEAP, ACCEPT), 10)
+            assert reply.status == 200 and b'"600"' in reply.body
+        finally:
+            await pool.close()
+    _run(go())
+
+
+def test_a_worker_that_dies_while_starting_is_not_counted_nor_handed_out(store_dir):
+    async def go():
+        pool = QueryPool(store_dir, size=1, max_size=3)
+        await pool.start()
+        try:
+            pool._spawn()
+            (starting,) = pool._starting
+            starting.proc.kill()  # before it said it was ready
+            for _ in range(500):
+                if not pool._starting:
+                    break
+                await asyncio.sleep(0.01)
+            assert not pool._starting and pool.failed_starts == 1
+            assert pool._count == 1 and pool._idle.qsize() == 1
+            assert starting not in pool._idle._queue
+            reply = await pool.run(QueryRequest(CHEAP, ACCEPT), 10)
+            assert reply.status == 200
+        finally:
+            await pool.close()
+    _run(go())
+
+
+def test_a_cheap_query_beside_a_long_one_gets_a_started_worker(store_dir, monkeypatch):
+    """One worker, busy with a long query: the cheap query is given the spare started when
+    the last idle worker was taken — and only after that spare said it was ready."""
+    handed: list[bool] = []
+    real_call = _Worker.call
+
+    async def go():
+        pool = QueryPool(store_dir, size=1, max_size=2)
+        await pool.start()
+
+        async def recording_call(w, req, timeout):
+            handed.append(w.ready and w not in pool._starting and w.proc.is_alive())
+            return await real_call(w, req, timeout)
+
+        monkeypatch.setattr(_Worker, "call", recording_call)
+        try:
+            long = asyncio.create_task(pool.run(QueryRequest(EXPENSIVE, ACCEPT), 3))
+            await asyncio.sleep(0.05)
+            reply = await pool.run(QueryRequest(CHEAP, ACCEPT), 10)
+            assert reply.status == 200
+            assert not long.done(), "the long query ended before the cheap one ran"
+            with pytest.raises(QueryTimeout):
+                await long
+            assert handed == [True, True]
+            assert pool.killed == 1
+            # the long query's worker is gone; every worker counted is idle and alive
+            for _ in range(500):
+                if not pool._starting:
+                    break
+                await asyncio.sleep(0.01)
+            alive = [w for w in pool._idle._queue if w.proc.is_alive()]
+            assert 1 <= pool._count <= 2 and len(alive) == pool._count == pool._idle.qsize()
+        finally:
+            await pool.close()
+    _run(go())
+
+
+def test_a_writer_waits_for_workers_still_starting(store_dir):
+    """`exclusive` holds every counted worker, including one still starting (it opens the
+    store as it starts, so it must be done before anything is written)."""
+    async def go():
+        pool = QueryPool(store_dir, size=1, max_size=3)
+        await pool.start()
+        try:
+            pool._spawn()
+            assert len(pool._starting) == 1
+            async with pool.exclusive():
+                assert not pool._starting
+                assert pool._idle.qsize() == 0 and pool._count == 2
+            assert pool._idle.qsize() == 2
+        finally:
+            await pool.close()
+    _run(go())
