@@ -124,3 +124,27 @@ def test_a_writer_waits_for_workers_still_starting(store_dir):
         finally:
             await pool.close()
     _run(go())
+
+
+def test_two_writers_write_one_after_the_other_and_no_worker_starts_meanwhile(store_dir):
+    """With two writers, the first to finish must not let workers start (and open the files)
+    while the second writes."""
+    async def go():
+        pool = QueryPool(store_dir, size=1, max_size=3)
+        await pool.start()
+        seen: list[tuple[str, bool, bool]] = []
+
+        async def writer(name: str) -> None:
+            async with pool.exclusive():
+                seen.append((name, pool._writing, pool._may_grow()))
+                await asyncio.sleep(0.2)
+                seen.append((name, pool._writing, pool._may_grow()))
+
+        try:
+            await asyncio.gather(writer("a"), writer("b"))
+            assert [n for n, _, _ in seen] == ["a", "a", "b", "b"], seen
+            assert all(writing and not may_grow for _, writing, may_grow in seen), seen
+            assert not pool._writing and pool._may_grow()
+        finally:
+            await pool.close()
+    _run(go())

@@ -244,11 +244,13 @@ class QueryPool:
         self._starting: set[_Worker] = set()
         self._count = 0  # workers alive: starting, idle, running a query, or held by a writer
         self._writing = False
+        self._writers: asyncio.Lock | None = None  # one writer at a time holds the workers
         self.killed = 0  # queries stopped at their deadline, for /health
         self.failed_starts = 0
 
     async def start(self) -> None:
         self._idle = asyncio.Queue()
+        self._writers = asyncio.Lock()
         for _ in range(self.size):
             self._spawn()
         loop = asyncio.get_running_loop()
@@ -349,6 +351,16 @@ class QueryPool:
     async def exclusive(self) -> AsyncIterator[None]:
         """Hold every worker: no query reads the store while the caller writes it. (Those
         still starting are waited for: they open the store as they start.)"""
+        assert self._idle is not None and self._writers is not None
+        # One writer at a time: with two, the first to finish cleared `_writing` while the
+        # second wrote, and a worker started then opened the files being written (the soak
+        # saw a query fail on a deleted .sst file).
+        async with self._writers:
+            async with self._holding_every_worker():
+                yield
+
+    @contextlib.asynccontextmanager
+    async def _holding_every_worker(self) -> AsyncIterator[None]:
         assert self._idle is not None
         self._writing = True  # no new workers while the writer collects them all
         try:
