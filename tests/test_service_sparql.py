@@ -1005,26 +1005,6 @@ def test_malformed_update_is_400_and_changes_nothing(update_server):
     assert after == before
 
 
-def test_an_update_writing_the_derived_default_graph_is_400_and_changes_nothing(update_server):
-    """The embedded store's default graph is the union of the document graphs: an update
-    that would write it as such is refused, with what to write instead."""
-    count = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
-    before = json_count(update_server, count)
-    for text in ("DELETE WHERE { ?s ?p ?o }", "CLEAR DEFAULT",
-                 'INSERT { ?s <urn:x-test:p> "x" } WHERE { ?s ?p ?o }'):
-        r = _update(update_server, text, auth=f"Bearer {TOKEN}")
-        assert r.status_code == 400, f"{text}: {r.status_code} {r.text[:300]}"
-        assert "writes the default graph" in r.text and "GRAPH" in r.text, r.text
-    r = _update(update_server, "DROP GRAPH <urn:x-test:none-such>", auth=f"Bearer {TOKEN}")
-    assert r.status_code == 400, f"{r.status_code} {r.text[:300]}"
-    assert json_count(update_server, count) == before
-    # written into a named graph, the same update is taken, and the union shows it
-    r = _update(update_server, 'INSERT { GRAPH <urn:x-test:g> { <urn:x-test:w> <urn:x-test:p> '
-                               '"with" } } WHERE { }', auth=f"Bearer {TOKEN}")
-    assert r.status_code == 204, f"{r.status_code} {r.text[:300]}"
-    assert _ask(update_server, 'ASK { <urn:x-test:w> <urn:x-test:p> "with" }') is True
-
-
 def test_the_shared_server_was_not_changed(server, update_server):
     assert _ask(server, ASK_INSERTED) is False
 

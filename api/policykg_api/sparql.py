@@ -196,7 +196,7 @@ async def _update(request: Request, update: str) -> Response:
             await asyncio.get_running_loop().run_in_executor(None, store.update, update)
         except SyntaxError as e:
             return _error(400, f"SPARQL syntax error: {e}")
-        except (ValueError, OSError, RuntimeError) as e:  # e.g. DROP GRAPH of none there
+        except (ValueError, OSError) as e:
             return _error(400, f"update failed: {e}")
     await request.app.state.after_write()
     return Response(status_code=204)
