@@ -88,9 +88,8 @@ def timed(fn: Callable[[], object], runs: int, budget_s: float = BUDGET_S) -> fl
 
 
 def direct(db: ox.Store, q: str) -> bytes:
-    """The query on pyoxigraph in this process, results serialised as the server would. The
-    store's default graph holds the union of its document graphs (policykg.union_layout)."""
-    res = db.query(PREFIX + q)
+    """The query on pyoxigraph in this process, results serialised as the server would."""
+    res = db.query(PREFIX + q, use_default_graph_as_union=True)
     if isinstance(res, ox.QuerySolutions):
         return res.serialize(format=ox.QueryResultsFormat.JSON)
     return ox.serialize(list(res), format=ox.RdfFormat.TURTLE) or b""

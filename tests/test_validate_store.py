@@ -12,7 +12,6 @@ import pyoxigraph as ox
 import pytest
 from conftest import CORPUS
 
-from policykg.store import OxigraphStore
 from policykg.validate import validate_store
 
 DOCS = [CORPUS / "sichuan-reply-03906-2025-10-09.txt",
@@ -33,7 +32,7 @@ def store(tmp_path_factory) -> Path:
 
 
 def graphs_and_size(path: Path) -> tuple[list[str], int]:
-    db = OxigraphStore(path).reader()  # len: the document graphs' quads
+    db = ox.Store.read_only(str(path))
     graphs = sorted(g.value for g in db.named_graphs())
     return graphs, len(db)
 

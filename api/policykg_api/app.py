@@ -85,10 +85,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/health", summary="Liveness and store figures")
     async def health() -> dict:
         # the counts scan the store: computed once per generation (the cache's key)
-        triples, quads, documents = app.state.descriptions.get_or_make(
-            (store.generation, "/health"),
-            lambda: (store.union_size(), len(store), len(store.documents())))
-        return {"status": "ok", "triples": triples, "quads": quads, "documents": documents,
+        triples, documents = app.state.descriptions.get_or_make(
+            (store.generation, "/health"), lambda: (len(store), len(store.documents())))
+        return {"status": "ok", "triples": triples, "documents": documents,
                 "queries_stopped_at_deadline": app.state.pool.killed,
                 "query_workers": app.state.pool.figures(),
                 "response_cache": app.state.responses.figures()}

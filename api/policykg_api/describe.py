@@ -56,8 +56,8 @@ SELECT ?s ?x ?p (SAMPLE(?zh0) AS ?zh) (SAMPLE(?en0) AS ?en) WHERE {
 def exists(store: ox.Store, iri: str) -> bool:
     """Whether the IRI is the subject or the object of any triple in any graph."""
     node = ox.NamedNode(iri)
-    return (next(iter(store.triples(node, None, None)), None) is not None or
-            next(iter(store.triples(None, None, node)), None) is not None)
+    return (next(iter(store.quads_for_pattern(node, None, None, None)), None) is not None or
+            next(iter(store.quads_for_pattern(None, None, node, None)), None) is not None)
 
 
 def incoming_query(iri: str) -> str:
@@ -68,7 +68,7 @@ def incoming_query(iri: str) -> str:
 
 
 def _triples(store: ox.Store, s: object, p: object = None) -> list[ox.Triple]:
-    return list(store.triples(s, p, None))  # the union's: each triple once
+    return [q.triple for q in store.quads_for_pattern(s, p, None, None)]
 
 
 def describe(store: ox.Store, iri: str) -> list[ox.Triple]:

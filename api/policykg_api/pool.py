@@ -52,9 +52,7 @@ class QueryReply:
     offered: list[str] = field(default_factory=list)
 
 
-def _execute(store, req: QueryRequest, union_flag: bool = True) -> QueryReply:
-    """`union_flag`: pyoxigraph's union default graph wanted (a remote store, or a store not
-    yet in the layout whose default graph is the union: see policykg.union_layout)."""
+def _execute(store, req: QueryRequest) -> QueryReply:
     import pyoxigraph as ox
 
     from policykg_api import results as R
@@ -64,7 +62,7 @@ def _execute(store, req: QueryRequest, union_flag: bool = True) -> QueryReply:
     try:
         if req.default_graph_uris:
             opts["default_graph"] = [ox.NamedNode(u) for u in req.default_graph_uris]
-        elif union_flag and not has_dataset_clause(req.query):
+        elif not has_dataset_clause(req.query):
             # the union of all graphs, unless the query names its dataset (FROM …)
             opts["use_default_graph_as_union"] = True
         if req.named_graph_uris:
@@ -121,9 +119,6 @@ READY = "ready"  # a worker's first message: imports done, store open
 def _worker_main(conn: Connection, spec: StoreSpec, generation: int) -> None:
     import pyoxigraph as ox
 
-    from policykg.union_layout import materialised
-
-    union_flag = True
     if isinstance(spec, RemoteConfig):
         from policykg.store import StoreError, open_store  # (imports rdflib: remote only)
 
@@ -131,7 +126,6 @@ def _worker_main(conn: Connection, spec: StoreSpec, generation: int) -> None:
     else:
         remote, failures = False, ()
         try:
-            union_flag = not materialised(spec)
             store = ox.Store.read_only(str(spec))
         except OSError:  # tried again, and reported, at the first query
             store, generation = None, -1
@@ -146,10 +140,9 @@ def _worker_main(conn: Connection, spec: StoreSpec, generation: int) -> None:
         try:
             if not remote and generation != req.generation:
                 store = None
-                union_flag = not materialised(spec)
                 store = ox.Store.read_only(str(spec))
                 generation = req.generation
-            reply = _execute(store, req, union_flag)
+            reply = _execute(store, req)
         except failures as e:  # the remote server failed or is unreachable
             reply = QueryReply(502, "text/plain; charset=utf-8", str(e).encode())
         except Exception as e:  # report, never die silently

@@ -3,7 +3,6 @@ with a bearer token. Queries run in the worker pool with a deadline and a row ca
 
 from __future__ import annotations
 
-import asyncio
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
@@ -192,8 +191,9 @@ async def _update(request: Request, update: str) -> Response:
         return denied
     store = request.app.state.store
     async with request.app.state.pool.exclusive():
-        try:  # off the loop: an update that is not INSERT/DELETE DATA scans the store
-            await asyncio.get_running_loop().run_in_executor(None, store.update, update)
+        try:
+            with store.writer() as db:
+                db.update(update)
         except SyntaxError as e:
             return _error(400, f"SPARQL syntax error: {e}")
         except (ValueError, OSError) as e:

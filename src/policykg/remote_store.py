@@ -214,10 +214,6 @@ class RemoteStore(GraphStore):
             out.append(ox.Quad(s or row["s"], p or row["p"], o or row["o"], g or row["g"]))
         return out
 
-    def triples(self, s=None, p=None, o=None) -> list[ox.Triple]:
-        """The union of the document graphs, each triple once (as the embedded reader's)."""
-        return list(dict.fromkeys(q.triple for q in self.quads_for_pattern(s, p, o, None)))
-
     def contains_named_graph(self, g: ox.NamedNode) -> bool:
         return g.value in self.document_graphs()
 

@@ -6,16 +6,10 @@ Update (one Oxigraph transaction), so a reader sees the old graph or the new one
 mix; a document whose content hash is unchanged is left alone. The RocksDB files are opened
 read-write only for the duration of a write: readers (the service's query workers) open
 them read-only and reopen after each write, which `generation` tells them about.
-
-The embedded store's default graph holds the union of its document graphs, each triple once,
-written in the same transaction as each document (why, and the files that say so: see
-`union_layout`). Readers get a `UnionReader`, which answers as a store whose named graphs are
-the documents and whose default graph is their union.
 """
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import io
 import os
@@ -28,7 +22,6 @@ from typing import TYPE_CHECKING, BinaryIO
 import pyoxigraph as ox
 from rdflib import Graph
 
-from policykg import union_layout as layout
 from policykg.vocab import PKG
 
 if TYPE_CHECKING:
@@ -98,16 +91,6 @@ class GraphStore:
                   ) -> LoadReport:
         raise NotImplementedError
 
-    def update(self, sparql: str) -> None:
-        """A user's SPARQL Update (the service's /sparql with the token)."""
-        with self.writer() as db:
-            db.update(sparql)
-
-    def outside_triples(self, in_graphs: int) -> int:
-        """Triples in no document graph (a dump leaves them out), given how many the graphs
-        hold."""
-        return max(0, len(self) - in_graphs)
-
     def claim_for_serving(self) -> int:
         return -1
 
@@ -135,11 +118,6 @@ class GraphStore:
 
     def is_empty(self) -> bool:
         return len(self) == 0
-
-    def union_size(self) -> int:
-        """Distinct triples over all document graphs (`len` counts their quads)."""
-        return _count(self.reader(), "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o "
-                                     "WHERE { GRAPH ?g { ?s ?p ?o } } }")
 
     # --- reading ------------------------------------------------------------------------------
     def query(self, sparql: str, **options: object) -> object:
@@ -172,14 +150,13 @@ class OxigraphStore(GraphStore):
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self._memory = ox.Store() if path is None else None
-        self._reader: UnionReader | None = None
+        self._reader: ox.Store | None = None
         self._reader_generation = -1
         self._generation_file = None if path is None else str(path / "GENERATION.policykg")
         self._generation_seen: tuple[tuple[int, int, int] | None, int] = (None, 0)
         if path is not None:
             path.mkdir(parents=True, exist_ok=True)
             if not (path / "CURRENT").exists():
-                (path / layout.FORMAT_FILE).write_text(layout.FORMAT_TEXT)  # empty: it holds
                 with self.writer():
                     pass  # create an empty database so readers can open it
 
@@ -272,8 +249,6 @@ class OxigraphStore(GraphStore):
                 os.close(self._lock)
                 raise StoreError(f"{s.path}: cannot open the store for writing: {e}") from e
             self.handle = OxigraphStore._Handle(self.db)
-            if not layout.materialised(s.path):
-                _mend_union(self.db, s.path)
             return self.handle  # type: ignore[return-value]  # it behaves as the store
 
         def __exit__(self, *exc: object) -> None:
@@ -291,17 +266,16 @@ class OxigraphStore(GraphStore):
         """A context manager giving the read-write store; one writer at a time."""
         return OxigraphStore._Writing(self)
 
-    def reader(self) -> UnionReader:
+    def reader(self) -> ox.Store:
         """A store to read from, current as of the last write."""
         if self._memory is not None:
-            return UnionReader(self._memory, True)
+            return self._memory
         assert self.path is not None
         gen = self.generation
         if self._reader is None or gen != self._reader_generation:
             self._reader = None
             try:
-                self._reader = UnionReader(ox.Store.read_only(str(self.path)),
-                                           layout.materialised(self.path))
+                self._reader = ox.Store.read_only(str(self.path))
             except OSError as e:
                 raise StoreError(f"{self.path}: cannot open the store: {e}") from e
             self._reader_generation = gen
@@ -348,173 +322,45 @@ class OxigraphStore(GraphStore):
         old_hash = self.document_hash(gid)
         if old_hash is not None and old_hash == new_hash:
             return "unchanged"
-        node = ox.NamedNode(gid)  # refuses anything that is not an IRI
         data = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
-        # Our own N-Triples, escaped by the serialiser, inside one update = one transaction:
-        # the document's graph and the union in the default graph change together.
+        # Our own N-Triples, escaped by the serialiser, inside one update = one transaction.
+        update = f"DROP SILENT GRAPH <{gid}> ;\nINSERT DATA {{ GRAPH <{gid}> {{\n{data}}} }}"
         with self.writer() as db:
-            db.update(_dropping(node) + f"INSERT DATA {{\n{data}GRAPH {node} {{\n{data}}} }}")
+            db.update(update)
         return "added" if old_hash is None else "replaced"
 
     def remove_document(self, graph: str) -> bool:
-        node = ox.NamedNode(graph)
-        if not self.reader().contains_named_graph(node):
+        if not self.reader().contains_named_graph(ox.NamedNode(graph)):
             return False
         with self.writer() as db:
-            db.update(_dropping(node).rstrip(" ;\n"))
+            db.remove_graph(ox.NamedNode(graph))
         return True
-
-    def outside_triples(self, in_graphs: int) -> int:
-        """The default graph holds the union: what it holds beyond it (written by hand)."""
-        return _count(self.reader().db, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o "
-                                        "FILTER NOT EXISTS { GRAPH ?g { ?s ?p ?o } } }")
-
-    def union_size(self) -> int:
-        reader = self.reader()
-        if not reader.materialised:
-            return super().union_size()
-        return _count(reader.db, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
-
-    def update(self, sparql: str) -> None:
-        """A user's SPARQL Update, rewritten to keep the union (see `user_update`); its
-        syntax is checked first, on an empty store (raises SyntaxError)."""
-        from policykg.user_update import rewrite  # (rdflib's SPARQL parser: only here)
-
-        with contextlib.suppress(RuntimeError, OSError):  # what only the real run can tell
-            ox.Store().update(sparql)
-        with self.writer() as db:
-            db.update(rewrite(db, sparql))
 
     def bulk_load(self, path: Path, on_progress: Callable[[int], None] | None = None
                   ) -> LoadReport:
-        """An N-Quads (or TriG) file of document graphs, with Oxigraph's bulk loader; then
-        the union of the graphs is made again in the default graph. Into an empty store the
-        file is loaded as it is (the fast path: a failed load is finished by loading again);
-        otherwise each graph named in the file replaces the stored one first. Not one
-        transaction (the store is marked until the union is whole again, see
-        `union_layout`): for documents that must be all-or-nothing, `ingest` text."""
+        """An N-Quads (or TriG) file of document graphs, with Oxigraph's bulk loader. Into an
+        empty store the file is loaded as it is (the fast path: a failed load is finished by
+        loading again); otherwise each graph named in the file replaces the stored one
+        first. Not one transaction: for documents that must be all-or-nothing, `ingest` text."""
         fmt = _dataset_format(path)
         start = time.perf_counter()
-        empty = self.is_empty()
-        stale = None if self.path is None else self.path / layout.STALE_FILE
-        outside = 0
-
-        def quads(f: BinaryIO) -> Iterator[ox.Quad]:
-            """Each quad and its copy in the default graph, in one pass of the bulk loader
-            (at 1M quads 26 s against 20 s for the quads alone; copying after the load took
-            53 s in all)."""
-            nonlocal outside
-            for q in ox.parse(_Counting(f, on_progress), format=fmt):
-                if isinstance(q.graph_name, ox.DefaultGraph):
-                    outside += 1  # documents are named graphs: skipped, as remotely
-                    continue
-                yield q
-                yield ox.Quad(q.subject, q.predicate, q.object)
-
-        with self.writer() as db, open(path, "rb") as f:
-            if stale is not None:
-                stale.write_text("the default graph is being made again\n")
-            before = 0
-            if not empty:
+        before = 0 if self.is_empty() else None
+        with self.writer() as db:
+            if before is None:
                 names = {q.graph_name for q in ox.parse(path=str(path), format=fmt)
                          if isinstance(q.graph_name, ox.NamedNode)}
                 for name in names:
-                    db.update(_dropping(name).rstrip(" ;\n"))
-                before = _named_count(db)
-            db.bulk_extend(quads(f))
-            db.flush()
-            triples = _named_count(db) - before
+                    db.remove_graph(name)
+                before = len(db)
+            with open(path, "rb") as f:
+                db.bulk_load(_Counting(f, on_progress), format=fmt)
+            # documents are named graphs: triples outside them are skipped, as remotely
+            outside = sum(1 for _ in db.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+            if outside:
+                db.clear_graph(ox.DefaultGraph())
+            triples = len(db) - before
             graphs = sum(1 for _ in db.named_graphs())
-            if stale is not None:
-                stale.unlink()
         return LoadReport(graphs, triples, time.perf_counter() - start, outside)
-
-
-class UnionReader:
-    """The store read-only, answering as a pyoxigraph Store whose named graphs are the
-    documents and whose default graph is their union, each triple once: `query` sees that
-    union as its default graph (`use_default_graph_as_union`, which the remote store needs,
-    is taken and dropped), `quads_for_pattern` with no graph gives the document graphs'
-    quads, `triples` reads the union, `len` counts the document graphs' quads. A store not
-    yet in that layout (see `union_layout`) is read through pyoxigraph's own union."""
-
-    __slots__ = ("db", "materialised")
-
-    def __init__(self, db: ox.Store, materialised: bool) -> None:
-        self.db = db
-        self.materialised = materialised
-
-    def query(self, sparql: str, use_default_graph_as_union: bool = False, **options: object):
-        if not self.materialised and use_default_graph_as_union:
-            options["use_default_graph_as_union"] = True
-        return self.db.query(sparql, **options)  # type: ignore[arg-type]
-
-    def quads_for_pattern(self, s=None, p=None, o=None, g=None) -> Iterator[ox.Quad]:
-        quads = self.db.quads_for_pattern(s, p, o, g)
-        if g is not None:
-            return iter(quads)
-        return (q for q in quads if not isinstance(q.graph_name, ox.DefaultGraph))
-
-    def triples(self, s=None, p=None, o=None) -> Iterator[ox.Triple]:
-        if not self.materialised:
-            return iter(dict.fromkeys(q.triple for q in self.quads_for_pattern(s, p, o)))
-        return (q.triple for q in self.db.quads_for_pattern(s, p, o, ox.DefaultGraph()))
-
-    def contains_named_graph(self, g: ox.NamedNode) -> bool:
-        return self.db.contains_named_graph(g)
-
-    def named_graphs(self) -> Iterator[ox.NamedNode]:
-        return self.db.named_graphs()
-
-    def __len__(self) -> int:
-        return _named_count(self.db) if self.materialised else len(self.db)
-
-
-_NAMED_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
-
-
-def _named_count(db: ox.Store) -> int:
-    return _count(db, _NAMED_COUNT)
-
-
-def _count(db, sparql: str) -> int:
-    """The ?n of a COUNT query."""
-    return int(next(iter(db.query(sparql)))["n"].value)  # type: ignore[index]
-
-
-def _dropping(graph: ox.NamedNode) -> str:
-    """Update operations that drop a document graph and, from the default graph, its
-    triples that no other graph holds (the rest of the union stays)."""
-    return (f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} FILTER NOT EXISTS "
-            f"{{ GRAPH ?other {{ ?s ?p ?o }} FILTER(?other != {graph}) }} }} ;\n"
-            f"DROP SILENT GRAPH {graph} ;\n")
-
-
-def _default_copies(db: ox.Store) -> Iterator[ox.Quad]:
-    """Each named graph's quads as default-graph quads (the bulk loader drops repeats)."""
-    for q in db.quads_for_pattern(None, None, None, None):
-        if not isinstance(q.graph_name, ox.DefaultGraph):
-            yield ox.Quad(q.subject, q.predicate, q.object)
-
-
-def _rebuild_union(db: ox.Store) -> None:
-    """The default graph made again from the named graphs (not one transaction)."""
-    db.clear_graph(ox.DefaultGraph())
-    db.bulk_extend(_default_copies(db))
-    db.flush()
-
-
-def _mend_union(db: ox.Store, path: Path) -> None:
-    """Bring a store to the union layout before it is written: one made by an older policykg
-    (its default-graph triples were a user's own: kept in the user graph), or one whose
-    union was cut short (`UNION-STALE.policykg`: only the named graphs count)."""
-    from policykg.user_update import USER_GRAPH
-
-    if not (path / layout.FORMAT_FILE).is_file():
-        db.update(f"INSERT {{ GRAPH <{USER_GRAPH}> {{ ?s ?p ?o }} }} WHERE {{ ?s ?p ?o }}")
-    _rebuild_union(db)
-    (path / layout.FORMAT_FILE).write_text(layout.FORMAT_TEXT)
-    (path / layout.STALE_FILE).unlink(missing_ok=True)
 
 
 class _Counting(io.RawIOBase):
