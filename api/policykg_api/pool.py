@@ -310,6 +310,12 @@ class QueryPool:
         loop = asyncio.get_running_loop()
         start = loop.time()
         worker: _Worker | None = await self._acquire(timeout)
+        if not isinstance(self.spec, RemoteConfig):
+            # the store's generation now, not when the request came: a write may have run
+            # while it waited for a worker (writers hold them all), and a worker told the
+            # older generation read files that write had deleted (the soak: a 500 on a
+            # missing .sst). Holding a worker, no write runs until it is given back.
+            req.generation = self.generation()
         self._keep_a_spare()
         remaining = max(0.05, timeout - (loop.time() - start))
         try:
