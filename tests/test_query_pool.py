@@ -148,3 +148,31 @@ def test_two_writers_write_one_after_the_other_and_no_worker_starts_meanwhile(st
         finally:
             await pool.close()
     _run(go())
+
+
+def test_a_query_reads_the_store_as_of_when_it_got_a_worker(store_dir):
+    """A request made before a write but run after it (it waited for a worker while the
+    writer held them all) must see the store as written, not the files before."""
+    generation = [0]
+
+    async def go():
+        pool = QueryPool(store_dir, size=1, max_size=1, generation=lambda: generation[0])
+        await pool.start()
+        try:
+            first = await pool.run(QueryRequest(CHEAP, ACCEPT, generation=0), 10)
+            assert b'"600"' in first.body
+            stale = QueryRequest(CHEAP, ACCEPT, generation=generation[0])  # made now …
+            async with pool.exclusive():  # … then a write while it waits
+                db = ox.Store(str(store_dir))
+                db.extend(ox.Quad(ox.NamedNode(f"http://example.org/n{i}"),
+                                  ox.NamedNode("http://example.org/p"), ox.Literal("new"),
+                                  ox.NamedNode("http://example.org/g9")) for i in range(10))
+                db.flush()
+                del db
+                generation[0] += 1
+            reply = await pool.run(stale, 10)
+            assert reply.status == 200, reply.body
+            assert b'"610"' in reply.body, reply.body
+        finally:
+            await pool.close()
+    _run(go())
