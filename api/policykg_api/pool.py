@@ -39,7 +39,7 @@ class QueryRequest:
     default_graph_uris: list[str] = field(default_factory=list)
     named_graph_uris: list[str] = field(default_factory=list)
     max_rows: int = 10000
-    generation: int = 0
+    generation: int = 0  # the store's, set by the pool once a worker is held
 
 
 @dataclass
@@ -162,9 +162,9 @@ class _Worker:
 
     def when_ready(self, ready: Callable[[_Worker, bool], None]) -> None:
         """Call `ready(self, True)` on the event loop once the worker has started (imported,
-        its store opened), or `ready(self, False)` if it died first. Until then no query is given to
-        it: a query handed to a process still starting waited out its start-up (~0.7 s
-        when several start at once on two cores)."""
+        its store opened), or `ready(self, False)` if it died first. Until then no query is
+        given to it: a query handed to a process still starting waited out its start-up
+        (~0.7 s when several start at once on two cores)."""
         loop = asyncio.get_running_loop()
         fd = self.conn.fileno()
 
@@ -310,12 +310,11 @@ class QueryPool:
         loop = asyncio.get_running_loop()
         start = loop.time()
         worker: _Worker | None = await self._acquire(timeout)
-        if not isinstance(self.spec, RemoteConfig):
-            # the store's generation now, not when the request came: a write may have run
-            # while it waited for a worker (writers hold them all), and a worker told the
-            # older generation read files that write had deleted (the soak: a 500 on a
-            # missing .sst). Holding a worker, no write runs until it is given back.
-            req.generation = self.generation()
+        # the store's generation now, not when the request came: a write may have run while
+        # it waited for a worker (writers hold them all), and a worker told the older
+        # generation read files that write had deleted (the soak: a 500 on a missing .sst).
+        # Holding a worker, no write runs until it is given back.
+        req.generation = self.generation()
         self._keep_a_spare()
         remaining = max(0.05, timeout - (loop.time() - start))
         try:

@@ -158,8 +158,7 @@ async def sparql(request: Request) -> Response:
     req = QueryRequest(query=query, accept=accept,
                        default_graph_uris=params.get("default-graph-uri", []),
                        named_graph_uris=params.get("named-graph-uri", []),
-                       max_rows=settings.max_rows,
-                       generation=request.app.state.store.generation)
+                       max_rows=settings.max_rows)
     try:
         reply = await request.app.state.pool.run(req, timeout)
     except QueryTimeout:
