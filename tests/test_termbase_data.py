@@ -18,7 +18,8 @@ GOLD = ROOT / "tests" / "gold"
 
 ORG_COLUMNS = ["id", "zh", "en", "en_source", "aliases_zh", "aliases_en", "kind", "status",
                "note"]
-PROV_COLUMNS = ["id", "zh_template", "en_template", "en_source", "aliases_zh", "note"]
+PROV_COLUMNS = ["id", "zh_template", "en_template", "en_source", "aliases_zh", "note",
+                "municipal_zh", "municipal_en"]
 TERM_COLUMNS = ["zh", "en", "type", "en_source", "aliases_zh", "note"]
 TABLES = {
     "organizations.tsv": ORG_COLUMNS,

@@ -27,7 +27,7 @@ def user_words() -> frozenset[str]:
     for code, d in gz.by_code.items():
         if d.level == "province":
             p_zh = gz.province_short(code)
-            for org, _ in tb.provincial_orgs(p_zh, gz.province_en(code), code):
+            for org, _ in tb.provincial_orgs(p_zh, gz.province_en(code), code, d.zh):
                 words.add(org.zh)
                 words.update(org.aliases_zh)
     words.update(t.zh for t in tb.terms.values() if t.type in ("term", "genre"))

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from policykg.extract.orgs import OrgIndex
+from policykg.extract.orgs import OrgIndex, relative
 from policykg.extract.text import Text
 from policykg.gazetteer import Gazetteer
 from policykg.ids import document_key
@@ -96,7 +96,7 @@ class Context:
         if rec is None:
             method = "official" if e.en_source == "official" else "curated"
             rec = OrgRecord(key=key, zh=e.zh, en=e.en, en_method=method,
-                            aliases_zh={a for a in e.aliases_zh if not a.startswith("省")},
+                            aliases_zh={a for a in e.aliases_zh if not relative(e, a)},
                             aliases_en=set(e.aliases_en), group=e.kind == "collective")
             self.out.orgs[key] = rec
         if written and written != e.zh:

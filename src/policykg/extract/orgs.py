@@ -23,6 +23,13 @@ ORG_SUFFIX = re.compile(
     r"(人民政府|政府|办公厅|办公室|领导小组|委员会|部|委|局|署|总局|总社|银行|院|会|办|中心|集团)$")
 
 
+def relative(entry: OrgEntry, name: str) -> bool:
+    """Whether `name` is a relative short form of a provincial body (省委, 市政府, 自治区党委),
+    which names it only inside its own province's text and is no label of it. National names
+    may begin the same way (市场监管总局); no national body's name begins with 省."""
+    return name.startswith("省") or (entry.kind == "provincial" and bool(_RELATIVE.match(name)))
+
+
 @dataclass
 class OrgIndex:
     entries: dict[str, OrgEntry]  # key → entry
@@ -91,6 +98,6 @@ def _base_names(tb: Termbase, gz: Gazetteer, province: str | None,
         if d.level != "province":
             continue
         p_zh = gz.province_short(code)
-        for e, _ in tb.provincial_orgs(p_zh, gz.province_en(code), slug(p_zh)):
+        for e, _ in tb.provincial_orgs(p_zh, gz.province_en(code), slug(p_zh), d.zh):
             add(e, relative_ok=(code == province))
     return entries, names
