@@ -7,6 +7,7 @@ from policykg.extract import (
     attachments,
     citations,
     lists,
+    org_series,
     programs,
     quantities,
     responsible,
@@ -57,6 +58,7 @@ def extract(norm: Normalised) -> Extraction:
         rec = out.regions.setdefault(r.zh, RegionRecord(
             r.zh, r.en, "official" if r.en_source == "official" else "curated", r.members))
         rec.evidence.append(text.evidence(m.start, m.end))
+    org_series.org_series(ctx)
     towns.towns(ctx)
     _head_facts(ctx, head)
     head_end = max((sp[1] for sp in (head.title_span, head.number_span, head.addressee_span)

@@ -56,11 +56,28 @@ def _issuers(ctx: Context, start: int, end: int) -> list[str]:
     return keys
 
 
+COLLECTIVE = re.compile(r"以下(?:统称|合称)为?$")
+
+
 def extract_citations(ctx: Context) -> None:
     doc = ctx.out.document
     text = ctx.raw
+    # 《A》、《B》（以下统称《方案》）: the name stands for every title before it in its
+    # sentence; it is no document of its own, and a later 《方案》 cites each of them
+    collective: dict[str, list[str]] = {}
     for m in TITLE_RE.finditer(text):
         title = m.group(1).strip()
+        if COLLECTIVE.search(text[max(0, m.start() - 6):m.start()]):
+            s0, _ = ctx.text.sentence_span(m.start())
+            collective[fold(title)] = list(dict.fromkeys(
+                c.cited for c in ctx.citations_in(s0, m.start()) if c.citing == doc.key))
+            continue
+        if fold(title) in collective:
+            ev = ctx.ev(m.start(), m.end())
+            for key in collective[fold(title)]:
+                ctx.out.citations.append(Citation(citing=doc.key, cited=key,
+                                                  legal_basis=False, evidence=ev))
+            continue
         after = text[m.end():m.end() + 60]
         tail = TRAILING.match(after)
         ev = ctx.ev(m.start(), m.end())

@@ -49,8 +49,8 @@ def sections(ctx: Context) -> list[tuple[int, tuple[str, int]]]:
         n, rest = to_int(m.group(1)), m.group(2)
         if n is None or INLINE_LIST.search(rest):
             continue  # a heading of an inline (1)(2) list is read by the list reader
-        head = HEAD_END.split(rest, maxsplit=1)[0].strip()
-        if not head or len(head) > 80:
+        head = _head(rest)
+        if not head:
             continue
         lst = current.get(level)
         if lst is None or n == 1 or not lst.items or n <= (lst.items[-1].ordinal or 0):
@@ -110,6 +110,27 @@ def grouped_items(ctx: Context) -> None:
                         pos += len(part) + 1
             if lst.items:
                 ctx.out.lists.append(lst)
+
+
+MAX_HEAD = 80
+CLAUSE = re.compile(r"[，,]")
+
+
+def _head(rest: str) -> str:
+    """A section's heading: what comes before the first 。：；. A paragraph-style item
+    ('二、试点工作要以…为指导，全面贯彻…，坚持…。') whose first sentence is longer than a
+    heading is named by its leading clauses, as many as fit in MAX_HEAD characters (at
+    least the first, cut there if it alone is longer): the section is there all the same,
+    and leaving it out would leave a gap in the numbering."""
+    head = HEAD_END.split(rest, maxsplit=1)[0].strip()
+    if len(head) <= MAX_HEAD:
+        return head
+    out = ""
+    for m in CLAUSE.finditer(head):
+        if m.start() > MAX_HEAD:
+            break
+        out = head[:m.start()]
+    return (out or head[:MAX_HEAD]).strip()
 
 
 def _heading_line(line: str) -> tuple[int, re.Match[str]] | None:
