@@ -1,4 +1,5 @@
-"""Percentages and ranges: typed quantities with their bounds, on the target they belong to."""
+"""Percentages, ranges, counts and measures: typed quantities with their bounds, on the target
+they belong to; a count with what it counts."""
 
 from __future__ import annotations
 
@@ -41,7 +42,8 @@ D = Decimal
     ("综合利用率提高到92.5%。", [("92.5%", "%", D("92.5"), None, None)]),
     ("每个县补助1000万—2000万元。", [("1000万—2000万元", "元", None, D(10**7), D(2 * 10**7))]),
     ("每个县补助1000—2000万元。", [("1000—2000万元", "元", None, D(10**7), D(2 * 10**7))]),
-    ("比上年提高5个百分点。", []),
+    # percentage points are not a percentage
+    ("比上年提高5个百分点。", [("5个百分点", "百分点", D(5), None, None)]),
 ])
 def test_quantities(body, expected):
     assert _q(body) == expected
@@ -73,9 +75,64 @@ def test_quantity_on_its_dated_target_in_the_graph():
 def test_zero_waste_plan_percentages_belong_to_their_2020_targets():
     path = CORPUS / "zero-waste-city-pilot-plan-2018-12-29.txt"
     ex = extract(normalise(path.read_bytes(), path.name))
-    got = [(q.evidence[0].quote, q.min_value) for q in ex.quantities]
+    percentages = [q for q in ex.quantities if q.unit == "%"]
+    got = [(q.evidence[0].quote, q.min_value) for q in percentages]
     assert got == [("95%以上", D(95)), ("75%以上", D(75)), ("85%以上", D(85)), ("80%以上", D(80))]
     targets = {(t.evidence[0].start, t.evidence[0].end): t for t in ex.stated
                if t.kind == "target"}
-    for q in ex.quantities:
+    for q in percentages:
         assert targets[q.target].deadline.value == "2020"
+
+
+def _counts(body: str):
+    return [(q.evidence[0].quote, q.unit, q.value, q.min_value, q.max_value, q.counted,
+             q.approximate) for q in _extract(body).quantities if q.unit not in ("%", "元")]
+
+
+@pytest.mark.parametrize("body,expected", [
+    ("对你省近期上报的45个食品加工业项目，抓紧研究。",
+     [("45个", "个", D(45), None, None, "食品加工业项目", False)]),
+    ("在全国范围内选择10个左右有条件的城市。", [("10个左右", "个", D(10), None, None, None, True)]),
+    ("形成10余条经验在全国推广。", [("10余条", "条", None, D(10), None, "经验", False)]),
+    ("国家计划外的13万公顷退耕还林补贴。",
+     [("13万公顷", "公顷", D(130000), None, None, None, False)]),
+    ("粮食播种面积稳定在4200万亩以上。",
+     [("4200万亩以上", "亩", None, D(42000000), None, None, False)]),
+    ("禁止使用厚度低于0.01毫米的地膜。",
+     [("0.01毫米", "毫米", None, None, D("0.01"), None, False)]),
+    ("落实新一轮千亿斤粮食产能提升任务。", [("千亿斤", "斤", D(10**11), None, None, None, False)]),
+    ("第二轮土地承包到期后再延长三十年。", [("三十年", "年", D(30), None, None, None, False)]),
+    ("确定试验区8个县(市、区)开展试点。", [("8个", "个", D(8), None, None, "县", False)]),
+    ("确定四川成都西部片区等11个片区作为试验区。",
+     [("11个", "个", D(11), None, None, "片区", False)]),
+    # not counts: dates, ordinals, slogans, an article, years written in numerals, money
+    ("2025年底前，第二批试点启动。", []),
+    ("协调推进“四个全面”战略布局。", []),
+    ("建立一个中心。", []),
+    ("二〇二五年一月一日印发。", []),
+    ("另安排5亿元专项资金。", []),
+])
+def test_counts_and_measures(body, expected):
+    assert _counts(body) == expected
+
+
+def test_counts_in_the_graph_say_what_they_count():
+    ex = _extract("一、水环境保护\n共191个水环境保护项目，选择10个左右城市试点。")
+    g = to_graph(ex)
+    by_value = {str(g.value(q, PKG.value)): q for q in g.subjects(RDF.type, PKG.StatedQuantity)}
+    assert set(by_value) == {"191", "10"}
+    assert g.value(by_value["191"], PKG.counts) == Literal("水环境保护项目", lang="zh")
+    assert g.value(by_value["191"], PKG.unit) == Literal("个")
+    assert g.value(by_value["10"], PKG.approximate) == Literal(True)
+    assert g.value(by_value["191"], PKG.approximate) is None
+    report = validate(g)
+    assert report.conforms, report.text()
+
+
+def test_the_2004_reply_counts_its_projects():
+    """The counts the gold lists for the 2004 reply, each with what it counts."""
+    path = CORPUS / "state-council-reply-sichuan-2004-10-15.txt"
+    ex = extract(normalise(path.read_bytes(), path.name))
+    got = {(q.evidence[0].quote, q.counted) for q in ex.quantities}
+    assert {("45个", "食品加工业项目"), ("191个", "水环境保护项目"),
+            ("228个", "水环境保护项目"), ("13万公顷", None), ("60万吨", None)} <= got

@@ -420,7 +420,8 @@ class Mapper:
                 self.fact(s, DUTY[d.role], self.iri("org", d.org), d.evidence)
 
     def quantities(self) -> None:
-        """Percentages and ranges, on the target they belong to, in their section."""
+        """Percentages, ranges, counts and measures, on the target they belong to, in their
+        section."""
         for q in self.ex.quantities:
             ev = q.evidence[0]
             s = self.entity(self.iri("quantity", self.doc_key, f"{ev.start}-{ev.end}"),
@@ -430,6 +431,10 @@ class Mapper:
                          (PKG.maxValue, q.max_value)):
                 if v is not None:
                     self.add(s, p, Literal(v, datatype=XSD.decimal))
+            if q.counted:
+                self.add(s, PKG.counts, Literal(q.counted, lang="zh"))
+            if q.approximate:
+                self.add(s, PKG.approximate, Literal(True))
             self.add(s, PKG.statedIn, self.item_iri(q.section[0], q.section[1], "")
                      if q.section else self.doc(self._defining(ev.start)))
             if q.target:

@@ -163,13 +163,16 @@ class TaskRecord:
 
 @dataclass
 class QuantityRecord:
-    """A percentage or a range (95%以上, 60%—70%, 1000万—2000万元)."""
+    """A percentage, a range, a count or a measure (95%以上, 60%—70%, 1000万—2000万元,
+    191个水环境保护项目, 13万公顷)."""
 
     text: str  # the clause that states it
-    unit: str  # % | 元
+    unit: str  # % | 元 | a measure word (个 项 …) | a unit (公顷 吨 年 …), scale applied
     value: Decimal | None = None
     min_value: Decimal | None = None
     max_value: Decimal | None = None
+    counted: str | None = None  # what a count counts, as written (水环境保护项目)
+    approximate: bool = False  # 10个左右, 约500亩
     section: tuple[str, int] | None = None
     target: tuple[int, int] | None = None  # evidence span of the dated target it belongs to
     evidence: list[Evidence] = field(default_factory=list)
