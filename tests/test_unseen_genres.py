@@ -130,3 +130,64 @@ def test_an_autonomous_regions_document_resolves_its_relative_names():
     roles = {(d.role, ex.orgs[d.org].zh) for d in task.duties}
     assert ("lead", "广西壮族自治区农业农村厅") in roles
     assert ("participant", "广西壮族自治区财政厅") in roles
+
+
+NPC_REPLY = """关于十四届全国人大二次会议第5678号建议的答复
+农办议〔2024〕112号
+王某某代表：
+　　您提出的关于支持西部地区高标准农田建设的建议收悉。经商财政部、自然资源部，现答复如下：
+　　一、关于加大资金投入
+　　2023年，中央财政安排农田建设补助资金1000亿元以上，支持新建高标准农田8000万亩。
+　　二、关于完善建后管护机制
+　　指导重庆市、四川省、贵州省等地建立管护制度。
+农业农村部
+2024年7月1日
+"""
+
+
+def test_a_reply_to_an_npc_deputys_suggestion():
+    """Its issuer and date come from the signature (the title names neither); the
+    suggestion it answers is an NPC 建议 with its title as the letter writes it."""
+    ex = _extract(NPC_REPLY)
+    doc = ex.document
+    assert doc.issued.value == "2024-07-01"
+    assert [ex.orgs[k].zh for k in doc.issuers] == ["农业农村部"]
+    issuer_ev = ex.orgs[doc.issuers[0]].evidence
+    signature = ex.text.rindex("农业农村部\n2024年")
+    assert signature in {e.start for e in issuer_ev}
+    pr = ex.proposal
+    assert (pr.number, pr.kind, pr.category_number) == ("5678", "建议", None)
+    assert pr.session == "十四届全国人大二次会议"
+    assert pr.title == "关于支持西部地区高标准农田建设的建议"
+    assert ex.orgs[pr.submitted_to].zh == "第十四届全国人民代表大会"
+    # no organisation is made of the title's words
+    assert not [o for o in ex.orgs.values() if o.zh.startswith("关于")]
+    report = validate(to_graph(ex))
+    assert report.conforms, report.text()
+
+
+def test_a_signature_line_that_is_a_sentence_is_no_issuer():
+    ex = _extract("关于某项工作的通知\n各有关单位：\n现将有关事项通知如下，请遵照执行。\n"
+                  "2024年7月1日\n")
+    assert ex.document.issuers == [] and ex.document.issued is None
+
+
+def test_a_municipal_document_in_its_own_wording():
+    ex = _extract("""中共重庆市委办公厅 重庆市人民政府办公厅关于推进城乡融合发展的实施意见
+渝委办发〔2022〕5号
+各区县（自治县）党委和人民政府，市委各部委，市级国家机关各部门：
+　　经市委、市政府同意，提出如下实施意见。
+　　一、主要目标
+　　到2025年，全市常住人口城镇化率达到72%左右。
+　　二、重点任务
+　　（一）推进户籍制度改革。（市公安局牵头，市发展改革委、市财政局配合）
+""")
+    assert [ex.orgs[k].zh for k in ex.document.issuers] == ["中共重庆市委办公厅",
+                                                            "重庆市人民政府办公厅"]
+    # 市委各部委 are the bodies under the committee, not the committee
+    assert "provincial-party-committee-chong-qing" not in ex.document.addressees
+    zh = {o.zh for o in ex.orgs.values()}
+    assert {"中共重庆市委", "重庆市人民政府", "重庆市公安局", "重庆市发展和改革委员会",
+            "重庆市财政局"} <= zh
+    (q,) = ex.quantities
+    assert (q.evidence[0].quote, q.value, q.approximate) == ("72%左右", 72, True)

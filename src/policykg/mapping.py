@@ -224,7 +224,7 @@ class Mapper:
             s = self.iri("proposal", f"{slug(pr.session or '')}-{pr.number}")
             self.add(s, RDF.type, PKG.Proposal)
             self.add(s, RDF.type, PKG.PolicyDocument)
-            self.labels(s, pr.title or f"{pr.session}第{pr.number}号提案")
+            self.labels(s, pr.title or f"{pr.session}第{pr.number}号{pr.kind}")
             self.evidence(s, pr.evidence)
             self.add(s, PKG.proposalNumber, Literal(pr.number))
             if pr.category_number:

@@ -73,6 +73,7 @@ class ProposalRecord:
     session: str | None
     submitted_to: str | None  # org key
     evidence: list[Evidence] = field(default_factory=list)
+    kind: str = "提案"  # 提案 (a CPPCC proposal) | 建议 (an NPC deputy's suggestion)
 
 
 @dataclass

@@ -100,13 +100,17 @@ def _head_facts(ctx: Context, head: Head) -> None:
         ev = None
         if t0 is not None and (i := head.title.find(name)) >= 0:
             ev = ctx.ev(t0 + i, t0 + i + len(name))
+        elif head.signature_span and (i := ctx.raw.find(name, *head.signature_span)) >= 0:
+            ev = ctx.ev(i, i + len(name))
         doc.issuers.append(ctx.org(e.key, name, ev))
     if head.publisher_name and (e := ctx.orgs.resolve(head.publisher_name)):
         ev = ctx.ev(*head.publisher_span) if head.publisher_span else None
         doc.publisher = ctx.org(e.key, head.publisher_name, ev)
     if head.addressee_span:
         s, e_ = head.addressee_span
-        for _ms, _me, key in ctx.orgs_in(s, e_):
+        for _ms, me, key in ctx.orgs_in(s, e_):
+            if ctx.raw.startswith("各", me):
+                continue  # 国务院各部委, 市委各部委: the bodies under it, not the body itself
             if key not in doc.addressees:
                 doc.addressees.append(key)
     if head.editor_span:

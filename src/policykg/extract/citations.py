@@ -177,7 +177,7 @@ def read_proposal(ctx: Context) -> None:
     if not m:
         return
     session = m.group("session")
-    body = re.sub(r"第[^第]{1,3}次会议$", "", session)
+    body = re.sub(r"第?[一二三四五六七八九十]{1,3}次会议$", "", session)
     key = "x-" + slug(body)
     entry = ctx.orgs.resolve(body)
     if entry is None:
@@ -187,4 +187,14 @@ def read_proposal(ctx: Context) -> None:
     org_key = ctx.org(entry.key if entry else key, body, ev)
     ctx.out.proposal = ProposalRecord(number=m.group("number"), title=None,
                                       category_number=m.group("category"), session=session,
-                                      submitted_to=org_key, evidence=[ev] if ev else [])
+                                      submitted_to=org_key, evidence=[ev] if ev else [],
+                                      kind=m.group("kind"))
+    # its title written without 《》: 您提出的关于…的建议收悉 (a 《…》(第N号) title is read
+    # with the citations)
+    if t := PROPOSAL_TITLE.search(ctx.raw):
+        ctx.out.proposal.title = t.group(1)
+        ctx.out.proposal.evidence.append(ctx.ev(*t.span(1)))
+
+
+PROPOSAL_TITLE = re.compile(
+    r"(?:您|你们|你|贵单位)(?:提出|所提)的(关于[^，,。；《》\n]{2,80}的(?:建议|提案))收悉")

@@ -18,10 +18,18 @@ GENRE_WORD = {"提案答复的函": "函", "答复的函": "函", "实施方案"
               "实施意见": "意见", "指导意见": "意见"}
 
 DOCNO_RE = re.compile(r"[\u4e00-\u9fff]{1,12}[〔\[［][12]\d{3}[〕\]］]\d{1,5}号")
+# 政协第十四届全国委员会第二次会议第03906号(经济发展类268号)提案; 十四届全国人大二次会议
+# 第5678号建议 (an NPC deputy's suggestion: the session's ordinals with or without 第, the
+# congress by its short name, no category)
 PROPOSAL_RE = re.compile(
-    r"(?P<session>(?:政协|全国政协)第[^第]{1,4}届全国委员会第[^第]{1,3}次会议|"
-    r"第[^第]{1,4}届全国人民代表大会第[^第]{1,3}次会议)"
-    r"第(?P<number>\d+)号[(（](?P<category>[^)）]+?类\d+号)[)）](?P<kind>提案|建议)")
+    r"(?P<session>(?:政协|全国政协)第?[一二三四五六七八九十]{1,4}届全国委员会"
+    r"第?[一二三四五六七八九十]{1,3}次会议|"
+    r"第?[一二三四五六七八九十]{1,4}届全国(?:人民代表大会|人大)第?[一二三四五六七八九十]{1,3}次会议)"
+    r"第(?P<number>\d+)号(?:[(（](?P<category>[^)）]+?类\d+号)[)）])?(?P<kind>提案|建议)")
+
+
+# A signature line: names only (no sentence punctuation), short
+SIGNATURE = re.compile(r"[^，。；：,;:！？!?（）()《》“”]{2,40}")
 
 
 @dataclass
@@ -42,6 +50,7 @@ class Head:
     editor: str | None
     editor_span: tuple[int, int] | None
     abridged: bool
+    signature_span: tuple[int, int] | None = None  # the issuer's name above the date
 
 
 def genre_of(title: str) -> str | None:
@@ -104,17 +113,24 @@ def read_head(norm: Normalised) -> Head:
             issued = date_from_match(d) if d else None
             ispan = _span_of(text, m.group(0))
 
+    signature = sspan = None
     if issued is None:
         # the date under the signature: a line that is only a date, after the issuer's name
+        # (a name the title gives, or a short line of names, as a reply letter is signed)
         for i in range(len(lines) - 1, 0, -1):
             d = re.fullmatch(r"(\d{4})年(\d{1,2})月(\d{1,2})日", lines[i].strip())
-            if d and lines[i - 1].strip() and lines[i - 1].strip() in title:
+            sig = lines[i - 1].strip()
+            if d and sig and (sig in title or SIGNATURE.fullmatch(sig)):
                 issued = date_from_match(DATE_RE.search(lines[i]))
                 ispan = _span_of(text, lines[i].strip(), sum(len(x) + 1 for x in lines[:i]))
+                signature = sig
+                sspan = _span_of(text, sig, sum(len(x) + 1 for x in lines[:i - 1]))
                 break
     issuer_names = issuers_in_title(title)
     if meta.get("发文机关") and not issuer_names:
         issuer_names = [p for p in re.split(r"[\s、，,]+", meta["发文机关"]) if p]
+    if signature and not issuer_names:
+        issuer_names = [p for p in re.split(r"[\s、，,]+", signature) if p]
     publisher = meta.get("来源")
     pspan = _span_of(text, publisher, text.find("来源")) if publisher else None
 
@@ -133,4 +149,4 @@ def read_head(norm: Normalised) -> Head:
                 genre=genre_of(title), issued=issued, issued_span=ispan, posted=posted,
                 issuer_names=issuer_names, issuer_span=tspan, publisher_name=publisher,
                 publisher_span=pspan, addressee_span=addressee_span, editor=editor,
-                editor_span=espan, abridged="本文有删减" in text)
+                editor_span=espan, abridged="本文有删减" in text, signature_span=sspan)

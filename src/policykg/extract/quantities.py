@@ -65,9 +65,9 @@ def _cn_number(s: str) -> Decimal | None:
         _cn_decimal(s) or _cn_decimal("一" + s)
 
 
-def _counts(text: str, free) -> list[tuple[int, int, str, tuple, str | None, bool]]:
-    """(start, end, unit, (value, min, max), what it counts, approximate) of each count or
-    measure in `text` not inside a span already read (`free`)."""
+def _counts(text: str, free) -> list[tuple[int, int, str, tuple, str | None]]:
+    """(start, end, unit, (value, min, max), what it counts) of each count or measure in
+    `text` not inside a span already read (`free`)."""
     out = []
     for m in COUNT.finditer(text):
         number, scale, more, unit, after = m.groups()
@@ -86,8 +86,6 @@ def _counts(text: str, free) -> list[tuple[int, int, str, tuple, str | None, boo
         v = v * SCALE[scale]
         v = v.quantize(Decimal(1)) if v == v.to_integral_value() else v.normalize()
         end = m.end()
-        approximate = after == "左右" or bool(APPROX_BEFORE.search(text[max(0, m.start() - 2):
-                                                                      m.start()]))
         before = text[max(0, m.start() - 4):m.start()]
         if more or after == "以上" or AT_LEAST_BEFORE.search(before):
             vals = (None, v, None)
@@ -101,7 +99,7 @@ def _counts(text: str, free) -> list[tuple[int, int, str, tuple, str | None, boo
             if w:
                 words = COUNTED_END.split(w.group(0), maxsplit=1)[0]
                 counted = words or None
-        out.append((m.start(), end, unit, vals, counted, approximate))
+        out.append((m.start(), end, unit, vals, counted))
     return out
 
 
@@ -148,8 +146,8 @@ def quantities(ctx: Context, starts: list[tuple[int, tuple[str, int]]]) -> None:
     # money is read elsewhere (stated amounts, ranges above): a count never starts inside it
     taken += [m.span() for m in MONEY_RE.finditer(text)]
     counts = _counts(text, free)
-    found += [(s, e, unit, vals) for s, e, unit, vals, _c, _a in counts]
-    about = {(s, e): (counted, approx) for s, e, _u, _v, counted, approx in counts}
+    found += [(s, e, unit, vals) for s, e, unit, vals, _c in counts]
+    counted_by_span = {(s, e): counted for s, e, _u, _v, counted in counts}
 
     section_starts = [s for s, _ in starts]
     targets = {ctx.text.sentence_span(t.evidence[0].start): t for t in ctx.out.stated
@@ -158,7 +156,11 @@ def quantities(ctx: Context, starts: list[tuple[int, tuple[str, int]]]) -> None:
         c0, c1 = clause_span(ctx, s, e)
         i = bisect_right(section_starts, s) - 1
         target = targets.get(ctx.text.sentence_span(s))
-        counted, approximate = about.get((s, e), (None, False))
+        counted = counted_by_span.get((s, e))
+        # 72%左右, 10个左右, 约500亩: the value as written, marked approximate
+        approximate = text.startswith("左右", e - 2) or text.startswith("左右", e) or \
+            bool(APPROX_BEFORE.search(text[max(0, s - 2):s]))
+        e += 2 if text.startswith("左右", e) else 0
         ctx.out.quantities.append(QuantityRecord(
             text=text[c0:c1].strip(), unit=unit, value=value, min_value=low, max_value=high,
             counted=counted, approximate=approximate,
