@@ -191,3 +191,12 @@ def test_a_municipal_document_in_its_own_wording():
             "重庆市财政局"} <= zh
     (q,) = ex.quantities
     assert (q.evidence[0].quote, q.value, q.approximate) == ("72%左右", 72, True)
+
+
+def test_a_cppcc_proposal_written_without_the_ordinals_di():
+    ex = _extract("关于政协十四届全国委员会第二次会议第01234号（农业水利类123号）提案答复的函\n"
+                  "水利部\n2024年8月1日\n")
+    pr = ex.proposal
+    assert (pr.number, pr.category_number, pr.kind) == ("01234", "农业水利类123号", "提案")
+    assert ex.orgs[pr.submitted_to].zh == "政协第十四届全国委员会"
+    assert [ex.orgs[k].zh for k in ex.document.issuers] == ["水利部"]

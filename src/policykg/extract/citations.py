@@ -179,7 +179,9 @@ def read_proposal(ctx: Context) -> None:
     session = m.group("session")
     body = re.sub(r"第?[一二三四五六七八九十]{1,3}次会议$", "", session)
     key = "x-" + slug(body)
-    entry = ctx.orgs.resolve(body)
+    # 政协十四届全国委员会 is 政协第十四届全国委员会
+    entry = ctx.orgs.resolve(body) or ctx.orgs.resolve(
+        re.sub(r"^(政协|全国政协)?(?=[一二三四五六七八九十]+届)", r"\1第", body))
     if entry is None:
         ctx.orgs.entries.setdefault(key, OrgEntry(key=key, zh=body, en="", en_source=""))
     tstart = ctx.raw.find(ctx.out.document.title)
