@@ -198,5 +198,5 @@ def test_a_cppcc_proposal_written_without_the_ordinals_di():
                   "水利部\n2024年8月1日\n")
     pr = ex.proposal
     assert (pr.number, pr.category_number, pr.kind) == ("01234", "农业水利类123号", "提案")
-    assert ex.orgs[pr.submitted_to].zh == "政协第十四届全国委员会"
+    assert ex.orgs[pr.submitted_to].zh == "中国人民政治协商会议第十四届全国委员会"
     assert [ex.orgs[k].zh for k in ex.document.issuers] == ["水利部"]
