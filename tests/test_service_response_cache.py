@@ -174,3 +174,21 @@ def test_the_cache_keys_by_version_and_keeps_only_lookups():
     _run(cache, "/data/a", [(b"cache-control", b"no-cache")])
     assert calls == ["/data/a", "/data/a", "/export", "/sparql", "/data/missing",
                      "/data/missing", "/data/a"]
+
+
+def test_answers_of_an_older_version_are_dropped_when_a_newer_one_is_kept():
+    """After a write, what was kept before it can never be asked for again: it goes at once
+    instead of filling the byte bound (a server under steady writes grew by the bound)."""
+    app, calls = _counting_app(100)
+    kept = KeptResponses()
+    version = [1]
+    cache = ResponseCache(app, kept, version=lambda: version[0])
+    for path in ("/data/a", "/data/b", "/data/c"):
+        _run(cache, path)
+    assert kept.figures()["entries"] == 3 and kept.figures()["bytes"] >= 300
+    version[0] = 2
+    _run(cache, "/data/a")
+    assert kept.figures()["entries"] == 1
+    assert 100 <= kept.figures()["bytes"] < 200
+    _run(cache, "/data/a")  # the new version's answer is kept and answered
+    assert calls == ["/data/a", "/data/b", "/data/c", "/data/a"]

@@ -8,7 +8,10 @@ expire after a few seconds. A repeated look-up then costs the HTTP parsing and o
 read, instead of routing, parameter checks and CORS (about three quarters of the work).
 
 Only 200 and 303 answers of GET requests are kept, 64 MB in all and 1 MB a body; a request
-with `Cache-Control: no-cache` is answered afresh. Plain ASGI, like `middleware.Observe`."""
+with `Cache-Control: no-cache` is answered afresh. The first answer kept under a new version
+drops those of every other version: no request asks for them again, and keeping them until
+the byte bound pushed them out made a server under steady writes grow by its whole bound.
+Plain ASGI, like `middleware.Observe`."""
 
 from __future__ import annotations
 
@@ -32,6 +35,7 @@ class KeptResponses:
         # key → (kept at, status, headers, body, size in bytes)
         self._items: OrderedDict[Hashable, tuple[float, int, list, bytes, int]] = OrderedDict()
         self._bytes = 0
+        self._version: Hashable = None  # of the last answer kept: keys begin with it
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
@@ -48,6 +52,14 @@ class KeptResponses:
     def put(self, key: Hashable, status: int, headers: list, body: bytes) -> None:
         size = len(body) + sum(len(k) + len(v) for k, v in headers)
         with self._lock:
+            version = key[0] if isinstance(key, tuple) and key else None
+            if version != self._version:
+                # a write made every kept answer of the older version unreachable; an answer
+                # begun before the write and kept after it costs at most one more miss each
+                self._version = version
+                self._items = OrderedDict((k, v) for k, v in self._items.items()
+                                          if isinstance(k, tuple) and k and k[0] == version)
+                self._bytes = sum(v[4] for v in self._items.values())
             old = self._items.pop(key, None)
             if old is not None:
                 self._bytes -= old[4]
