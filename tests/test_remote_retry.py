@@ -70,3 +70,19 @@ def test_a_refusal_that_is_not_a_deadlock_still_splits_the_batch():
     store = _store(handler)
     store._upload("urn:g", LINES)
     assert sizes == [120, 60, 60]
+
+
+def test_booleans_are_read_back_as_the_embedded_store_writes_them():
+    """Virtuoso answers xsd:boolean as "1"/"0"; Oxigraph as "true"/"false"."""
+    from policykg.remote_store import canonical_booleans
+
+    b = "http://www.w3.org/2001/XMLSchema#boolean"
+    nt = f'<a> <b> "1"^^<{b}> .\n<a> <b> "0"^^<{b}> .\n<a> <b> "1" .\n<a> <b> "10"^^<{b}> .\n'
+    assert canonical_booleans(nt.encode()).decode() == (
+        f'<a> <b> "true"^^<{b}> .\n<a> <b> "false"^^<{b}> .\n<a> <b> "1" .\n'
+        f'<a> <b> "10"^^<{b}> .\n')
+    js = (f'[{{"type": "typed-literal", "datatype": "{b}", "value": "1"}}, '
+          f'{{"value":"0","datatype":"{b}"}}, {{"type": "literal", "value": "1"}}]')
+    assert canonical_booleans(js.encode()).decode() == (
+        f'[{{"type": "typed-literal", "datatype": "{b}", "value": "true"}}, '
+        f'{{"value":"false","datatype":"{b}"}}, {{"type": "literal", "value": "1"}}]')

@@ -176,7 +176,7 @@ class RemoteStore(GraphStore):
         if r.status_code != 200:
             raise StoreError(f"{self.location}: query failed (HTTP {r.status_code}): "
                              f"{_brief(r.text)}")
-        return r.content
+        return canonical_booleans(r.content)
 
     def _select(self, sparql: str, params: dict[str, list[str]]):
         return ox.parse_query_results(
@@ -402,6 +402,27 @@ def nt_line(q: ox.Quad | ox.Triple) -> str:
         elif dt == XSD + "decimal" and "." not in o.value:
             o = ox.Literal(o.value + ".0", datatype=o.datatype)
     return f"{q.subject} {q.predicate} {o} .\n"
+
+
+_BOOLEAN = rb"http://www.w3.org/2001/XMLSchema#boolean"
+# "1"^^xsd:boolean in N-Triples; in SPARQL JSON results a typed literal's value before or
+# after its datatype
+_BOOLEAN_NT = re.compile(rb'"([01])"\^\^<' + re.escape(_BOOLEAN) + rb">")
+_BOOLEAN_JSON = re.compile(
+    rb'("datatype"\s*:\s*"' + re.escape(_BOOLEAN) + rb'"\s*,\s*"value"\s*:\s*)"([01])"'
+    rb'|("value"\s*:\s*)"([01])"(\s*,\s*"datatype"\s*:\s*"' + re.escape(_BOOLEAN) + rb'")')
+
+
+def canonical_booleans(data: bytes) -> bytes:
+    """xsd:boolean literals as the embedded store keeps them: Virtuoso answers "1" and "0"
+    (valid lexical forms of the same values), Oxigraph "true" and "false"; answers are
+    compared as terms, so the same value must be written the same way."""
+    if _BOOLEAN not in data:
+        return data
+    word = {b"1": b'"true"', b"0": b'"false"'}
+    data = _BOOLEAN_NT.sub(lambda m: word[m[1]] + b"^^<" + _BOOLEAN + b">", data)
+    return _BOOLEAN_JSON.sub(lambda m: m[1] + word[m[2]] if m[1] is not None
+                             else m[3] + word[m[4]] + m[5], data)
 
 
 def _brief(text: str) -> str:
