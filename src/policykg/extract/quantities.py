@@ -12,8 +12,9 @@ money is read here instead of as two amounts.
 
 from __future__ import annotations
 
+import itertools
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from decimal import Decimal, InvalidOperation
 
 import cn2an
@@ -145,7 +146,17 @@ def quantities(ctx: Context, starts: list[tuple[int, tuple[str, int]]]) -> None:
             taken.append(m.span())
     # money is read elsewhere (stated amounts, ranges above): a count never starts inside it
     taken += [m.span() for m in MONEY_RE.finditer(text)]
-    counts = _counts(text, free)
+    # a text can hold thousands of numbers: "inside a span read?" by bisection over the spans
+    # sorted by start, with the furthest end reached so far (a scan each time is quadratic)
+    taken.sort()
+    span_starts = [a for a, _ in taken]
+    reach = list(itertools.accumulate((b for _, b in taken), max))
+
+    def outside_taken(s: int, e: int) -> bool:
+        i = bisect_left(span_starts, e) - 1
+        return i < 0 or reach[i] <= s
+
+    counts = _counts(text, outside_taken)
     found += [(s, e, unit, vals) for s, e, unit, vals, _c in counts]
     counted_by_span = {(s, e): counted for s, e, _u, _v, counted in counts}
 
