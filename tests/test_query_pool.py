@@ -5,11 +5,12 @@ is gone, and the pool settles back to its size."""
 from __future__ import annotations
 
 import asyncio
+import os
 
 import pyoxigraph as ox
 import pytest
 
-from policykg_api.pool import QueryPool, QueryRequest, QueryTimeout, _Worker
+from policykg_api.pool import LONG_QUERY_NICE, QueryPool, QueryRequest, QueryTimeout, _Worker
 
 ACCEPT = [("application/sparql-results+json", 1.0)]
 CHEAP = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
@@ -81,9 +82,9 @@ def test_a_cheap_query_beside_a_long_one_gets_a_started_worker(store_dir, monkey
         pool = QueryPool(store_dir, size=1, max_size=2)
         await pool.start()
 
-        async def recording_call(w, req, timeout):
+        async def recording_call(w, req, timeout, long_after=None):
             handed.append(w.ready and w not in pool._starting and w.proc.is_alive())
-            return await real_call(w, req, timeout)
+            return await real_call(w, req, timeout, long_after)
 
         monkeypatch.setattr(_Worker, "call", recording_call)
         try:
@@ -173,6 +174,74 @@ def test_a_query_reads_the_store_as_of_when_it_got_a_worker(store_dir):
             reply = await pool.run(stale, 10)
             assert reply.status == 200, reply.body
             assert b'"610"' in reply.body, reply.body
+        finally:
+            await pool.close()
+    _run(go())
+
+
+# about half a second on the 600 triples: 600 × 600 × 10 rows to count
+LONG = ("SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?b . ?c ?q ?d . ?e ?r ?f "
+        "FILTER(STRLEN(?f) = 1) }")
+
+
+def _priority(w: _Worker) -> int:
+    return os.getpriority(os.PRIO_PROCESS, w.proc.pid)
+
+
+def test_a_long_query_yields_the_cpu_and_its_worker_comes_back_at_the_normal_priority(
+        store_dir):
+    async def go():
+        pool = QueryPool(store_dir, size=1, max_size=1)
+        pool.long_query = 0.05
+        await pool.start()
+        try:
+            (worker,) = list(pool._idle._queue)
+            assert _priority(worker) == 0
+            task = asyncio.create_task(pool.run(QueryRequest(LONG, ACCEPT), 30))
+            await asyncio.sleep(0.2)
+            assert not task.done(), "the query must still be running to be looked at"
+            assert _priority(worker) == LONG_QUERY_NICE and worker.lowered
+            reply = await task
+            assert reply.status == 200 and b'"3600000"' in reply.body
+            assert list(pool._idle._queue) == [worker]  # the same process, back
+            assert _priority(worker) == 0 and not worker.lowered
+            # a cheap query is not lowered
+            await pool.run(QueryRequest(CHEAP, ACCEPT), 10)
+            assert _priority(worker) == 0
+        finally:
+            await pool.close()
+    _run(go())
+
+
+def test_a_worker_whose_priority_cannot_be_raised_again_is_replaced(store_dir, monkeypatch):
+    """Where raising a priority again is not allowed (an unprivileged user), the lowered
+    worker is not reused for cheap queries: a fresh one takes its place."""
+    real = os.setpriority
+
+    def unprivileged(which, who, prio):
+        if prio < os.getpriority(which, who):
+            raise PermissionError(13, "Permission denied")
+        real(which, who, prio)
+
+    monkeypatch.setattr("policykg_api.pool.os.setpriority", unprivileged)
+
+    async def go():
+        pool = QueryPool(store_dir, size=1, max_size=2)
+        pool.long_query = 0.05
+        await pool.start()
+        try:
+            (worker,) = list(pool._idle._queue)
+            reply = await pool.run(QueryRequest(LONG, ACCEPT), 30)
+            assert reply.status == 200
+            for _ in range(500):
+                if pool._idle.qsize() == 1 and not pool._starting:
+                    break
+                await asyncio.sleep(0.01)
+            (fresh,) = list(pool._idle._queue)
+            assert fresh is not worker and _priority(fresh) == 0
+            assert pool._count == 1
+            worker.proc.join(5)
+            assert not worker.proc.is_alive()
         finally:
             await pool.close()
     _run(go())

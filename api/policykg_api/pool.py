@@ -3,6 +3,10 @@ real (the process is killed, its CPU freed) while the server keeps answering oth
 remote store the worker's HTTP request is dropped; the server's own limit — Virtuoso's
 MaxQueryExecutionTime — bounds what it keeps computing.)
 
+A query that runs longer than `QueryPool.long_query` goes on at a lower CPU priority, so
+cheap queries beside long ones keep their latency on a small machine; its worker is put
+back at the normal priority when it answers (or replaced, where that is not allowed).
+
 Each worker opens the store read-only and reopens it when the store's generation changes.
 Writes take every worker out of the pool first (`exclusive`), so nothing reads the files
 while they change."""
@@ -22,6 +26,10 @@ from policykg.query_text import has_dataset_clause
 from policykg.remote_config import RemoteConfig
 
 StoreSpec = Path | RemoteConfig  # a store folder, or a remote server's configuration
+
+
+# the niceness of a worker whose query has run for `QueryPool.long_query` seconds
+LONG_QUERY_NICE = 10
 
 
 class QueryTimeout(Exception):
@@ -159,6 +167,25 @@ class _Worker:
         self.proc.start()
         child.close()
         self.ready = False  # said it has started
+        self.lowered = False  # running at LONG_QUERY_NICE
+
+    def lower_priority(self) -> None:
+        """A query still running after `QueryPool.long_query` seconds yields the CPU to
+        cheap ones: on two cores, four long queries at the normal priority made a cheap query
+        beside them wait for CPU time (its p99 ten times its own)."""
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, self.proc.pid, LONG_QUERY_NICE)
+            self.lowered = True
+
+    def restore_priority(self) -> bool:
+        """Back to the normal priority; False where the system does not allow raising it
+        again (an unprivileged user): the worker is then replaced rather than reused."""
+        try:
+            os.setpriority(os.PRIO_PROCESS, self.proc.pid, 0)
+        except OSError:
+            return False
+        self.lowered = False
+        return True
 
     def when_ready(self, ready: Callable[[_Worker, bool], None]) -> None:
         """Call `ready(self, True)` on the event loop once the worker has started (imported,
@@ -182,12 +209,16 @@ class _Worker:
 
         loop.add_reader(fd, readable)
 
-    async def call(self, req: QueryRequest, timeout: float) -> QueryReply:
+    async def call(self, req: QueryRequest, timeout: float,
+                   long_after: float | None = None) -> QueryReply:
         """Send the query, then wait for the reply on the event loop (no thread hop): the
-        pipe's file descriptor wakes the loop when the worker answers."""
+        pipe's file descriptor wakes the loop when the worker answers. A query still running
+        after `long_after` seconds goes on at a lower priority."""
         loop = asyncio.get_running_loop()
         ready: asyncio.Future[None] = loop.create_future()
         fd = self.conn.fileno()
+        lower = loop.call_later(long_after, self.lower_priority) \
+            if long_after is not None else None
         try:
             # uvloop's add_reader leaves the descriptor non-blocking: a reply larger than the
             # pipe's buffer then failed half-read (EAGAIN) whenever it was read faster than
@@ -205,6 +236,9 @@ class _Worker:
             return self.conn.recv()
         except (EOFError, BrokenPipeError, OSError) as e:
             raise WorkerDied(str(e)) from e
+        finally:
+            if lower is not None:
+                lower.cancel()
 
     def kill(self) -> None:
         self.proc.kill()
@@ -232,6 +266,7 @@ class QueryPool:
 
     grace = 0.2
     start_timeout = 60.0  # for the first workers, at start-up
+    long_query = 0.25  # seconds: a query running longer goes on at a lower priority
 
     def __init__(self, spec: StoreSpec, size: int = 2, max_size: int | None = None,
                  generation: Callable[[], int] = lambda: 0) -> None:
@@ -318,7 +353,7 @@ class QueryPool:
         self._keep_a_spare()
         remaining = max(0.05, timeout - (loop.time() - start))
         try:
-            return await worker.call(req, remaining)
+            return await worker.call(req, remaining, self.long_query)
         except (QueryTimeout, WorkerDied):
             worker.proc.kill()  # at once; waiting for it to exit is done off the loop
             loop.run_in_executor(None, worker.reap)
@@ -346,7 +381,12 @@ class QueryPool:
         """Back to the idle workers; one beyond `size` idle ones is stopped (off the loop),
         so the pool shrinks back to its size once the load has passed."""
         assert self._idle is not None
-        if self._count > self.size and self._idle.qsize() >= self.size and not self._writing:
+        if worker.lowered and not worker.restore_priority():
+            self._count -= 1  # it would run cheap queries slowly: a fresh one instead
+            asyncio.get_running_loop().run_in_executor(None, worker.stop)
+            if self._count < self.size or self._writing:
+                self._spawn()
+        elif self._count > self.size and self._idle.qsize() >= self.size and not self._writing:
             self._count -= 1
             asyncio.get_running_loop().run_in_executor(None, worker.stop)
         else:
