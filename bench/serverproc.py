@@ -53,17 +53,16 @@ class Served:
         return total
 
     def cpu_seconds(self) -> float:
-        """CPU seconds used so far by the tree: the server's own, its reaped children's
-        (killed query workers, once joined) and its live children's."""
+        """CPU seconds used so far by the tree: each live process's own and those of the
+        children it has reaped (killed query workers, reaped by the fork server they were
+        forked from)."""
         total = 0.0
         for p in self.tree():
             try:
                 t = p.cpu_times()
             except psutil.NoSuchProcess:
                 continue
-            total += t.user + t.system
-            if p is self.ps:
-                total += t.children_user + t.children_system
+            total += t.user + t.system + t.children_user + t.children_system
         return total
 
     def cpu_rate(self, window: float) -> float:

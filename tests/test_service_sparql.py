@@ -764,12 +764,12 @@ def test_timeout_parameter_cannot_raise_the_server_deadline(server):
 
 
 def _query_workers(proc: psutil.Process) -> set[int]:
-    """The pids of the server's query worker processes (multiprocessing's spawned children,
-    not its resource tracker)."""
+    """The pids of the server's query worker processes: the children of multiprocessing's
+    fork server (not the fork server itself, nor the resource tracker)."""
     pids = set()
     for c in proc.children(recursive=True):
         try:
-            if any("spawn_main" in a for a in c.cmdline()):
+            if c.ppid() != proc.pid and any("forkserver" in a for a in c.cmdline()):
                 pids.add(c.pid)
         except psutil.NoSuchProcess:
             pass

@@ -274,7 +274,12 @@ class QueryPool:
         self.generation = generation  # the store's now: a new worker opens that one
         self.size = size
         self.max_size = max(size, max_size if max_size is not None else 2 * size)
-        self._ctx = mp.get_context("spawn")
+        # Workers are forked from a server process that has imported what they need: a
+        # worker started while long queries hold the CPU is ready in ~50 ms instead of the
+        # ~250 ms of a fresh interpreter, and that start was what a cheap query waited for
+        # when stopped long queries were sent again together.
+        self._ctx = mp.get_context("forkserver")
+        self._ctx.set_forkserver_preload(["pyoxigraph", "policykg_api.pool"])
         self._idle: asyncio.Queue[_Worker] | None = None
         self._starting: set[_Worker] = set()
         self._count = 0  # workers alive: starting, idle, running a query, or held by a writer
