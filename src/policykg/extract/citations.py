@@ -98,7 +98,7 @@ def extract_citations(ctx: Context) -> None:
         cited.genre = cited.genre or genre_of(title)
         ctx.add_ev(cited.evidence, ev)
         if tail and (a := re.search(r"以下简称《([^》]+)》", tail.group(1))):
-            cited.aliases.add(a.group(1))
+            ctx.document_alias(cited, a.group(1))
             ctx.aliases[a.group(1)] = cited.title
         # Issuers and date written in the clause before the title.
         cstart, clause = _clause_before(ctx, m.start())
@@ -159,7 +159,7 @@ def link_unbracketed(ctx: Context) -> None:
         d = known[0]
         ev = ctx.ev(m.start(1), m.end(1))
         if written != d.title:
-            d.aliases.add(written)
+            ctx.document_alias(d, written)
         ctx.add_ev(d.evidence, ev)
         cstart, _clause = _clause_before(ctx, m.start())
         if not d.issuers:

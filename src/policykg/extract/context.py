@@ -60,6 +60,10 @@ class Context:
     _ev_seen: dict[int, tuple[list[Evidence], set[Evidence], list[int]]] = field(
         default_factory=dict, repr=False)
     _indexes: dict[str, StartIndex] = field(default_factory=dict, repr=False)
+    # documents by folded title or alias, by number, and in the order they were met
+    _doc_names: dict[str, DocumentRecord] = field(default_factory=dict, repr=False)
+    _doc_numbers: dict[str, DocumentRecord] = field(default_factory=dict, repr=False)
+    _doc_order: dict[int, int] = field(default_factory=dict, repr=False)
 
     def _index(self, name: str, items: list[T], start: Callable[[T], int]) -> StartIndex[T]:
         ix = self._indexes.get(name)
@@ -128,16 +132,33 @@ class Context:
                            lambda c: c.evidence.start).between(start, end)
 
     def document(self, title: str, number: str | None = None) -> DocumentRecord:
-        """The cited document with this title (or alias), created on first sight."""
-        t = fold(title)
-        for d in (self.out.document, *self.out.documents.values()):
-            if fold(d.title) == t or t in {fold(a) for a in d.aliases} or (
-                    number and d.number == number):
-                return d
+        """The cited document with this title (or alias), or this number, created on first
+        sight; where the title names one and the number another, the one met first."""
+        if not self._doc_order:
+            self._register(self.out.document)
+        found = [d for d in (self._doc_names.get(fold(title)),
+                             self._doc_numbers.get(number) if number else None) if d]
+        if found:
+            return min(found, key=lambda d: self._doc_order[id(d)])
         key = document_key(title, number)
         d = DocumentRecord(key=key, title=title, number=number)
         self.out.documents[key] = d
+        self._register(d)
         return d
+
+    def document_alias(self, d: DocumentRecord, alias: str) -> None:
+        """Another name of a document (以下简称《决定》, a name written without 《》)."""
+        d.aliases.add(alias)
+        self._doc_names.setdefault(fold(alias), d)
+
+    def _register(self, d: DocumentRecord) -> None:
+        """Index a document by its title, aliases and number: looking each citation up by
+        scanning every document read so far made a text citing thousands quadratic."""
+        self._doc_order[id(d)] = len(self._doc_order)
+        for name in (d.title, *d.aliases):
+            self._doc_names.setdefault(fold(name), d)
+        if d.number:
+            self._doc_numbers.setdefault(d.number, d)
 
     def expand(self, s: str) -> str:
         """Replace the aliases the text defined by what they stand for."""
