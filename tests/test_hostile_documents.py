@@ -55,6 +55,18 @@ def graph_bytes(data: bytes) -> object:
     return to_graph(extract(normalise(data, "big.txt")))
 
 
+def linear(capsys, make: Callable[[int], bytes], sizes: tuple[int, int],
+           stage: Callable[[bytes], object], what: str) -> tuple[float, float]:
+    """ms per MB of `stage` on `make(n)` at the two sizes (after a warm-up that loads jieba
+    and the gazetteer), printed; the larger may cost at most 3 times as much per MB."""
+    stage(make(3))
+    small, large = (ms_per_mb(make(n), stage) for n in sizes)
+    with capsys.disabled():
+        print(f"\n  {what}: {small:.0f} / {large:.0f} ms per MB")
+    assert large < 3 * small, (small, large)
+    return small, large
+
+
 def _many_mentions(n: int) -> bytes:
     return ("国务院关于推进改革的通知\n" + "".join(
         f"国务院、四川省人民政府和什邡市推进第{i}项工作。\n" for i in range(n))).encode("utf-8")
@@ -63,11 +75,8 @@ def _many_mentions(n: int) -> bytes:
 def test_reading_grows_linearly_with_the_mentions_of_one_body(capsys):
     """Each mention of a body adds evidence to its record; checking the evidence already
     there by scanning the list made a long document quadratic (4,000 mentions: 10 s)."""
-    extract_bytes(_many_mentions(10))  # warm: jieba and the gazetteer load once
-    small, large = (ms_per_mb(_many_mentions(n), extract_bytes) for n in (1000, 8000))
-    with capsys.disabled():
-        print(f"\n  one body named 1,000 / 8,000 times: {small:.0f} / {large:.0f} ms per MB")
-    assert large < 3 * small, (small, large)
+    linear(capsys, _many_mentions, (1000, 8000), extract_bytes,
+           "one body named 1,000 / 8,000 times")
 
 
 def _long_enumeration(n: int) -> bytes:
@@ -79,11 +88,8 @@ def test_a_sentence_without_end_costs_linear_time(capsys):
     """Every piece of evidence carries its sentence, and readers scan the sentence of each
     match: a 100 KB "sentence" of 10,000 names copied 100 KB per item (quadratic). A
     sentence is now at most 2,000 characters around the match."""
-    graph_bytes(_long_enumeration(10))
-    small, large = (ms_per_mb(_long_enumeration(n), graph_bytes) for n in (1000, 8000))
-    with capsys.disabled():
-        print(f"\n  one sentence of 1,000 / 8,000 names: {small:.0f} / {large:.0f} ms per MB")
-    assert large < 3 * small, (small, large)
+    linear(capsys, _long_enumeration, (1000, 8000), graph_bytes,
+           "one sentence of 1,000 / 8,000 names")
     ex = extract(normalise(_long_enumeration(8000), "big.txt"))
     assert max(len(e.sentence) for lst in ex.lists for it in lst.items
                for e in it.evidence) <= 2000
@@ -98,11 +104,7 @@ def _many_parts(n: int) -> bytes:
 
 
 def test_reading_grows_linearly_with_sections_and_amounts(capsys):
-    extract_bytes(_many_parts(3))
-    small, large = (ms_per_mb(_many_parts(n), extract_bytes) for n in (500, 8000))
-    with capsys.disabled():
-        print(f"\n  500 / 8,000 numbered parts: {small:.0f} / {large:.0f} ms per MB")
-    assert large < 3 * small, (small, large)
+    linear(capsys, _many_parts, (500, 8000), extract_bytes, "500 / 8,000 numbered parts")
 
 
 def _many_attachments(n: int) -> bytes:
@@ -113,11 +115,8 @@ def _many_attachments(n: int) -> bytes:
 
 
 def test_reading_grows_linearly_with_announced_attachments(capsys):
-    extract_bytes(_many_attachments(3))
-    small, large = (ms_per_mb(_many_attachments(n), extract_bytes) for n in (250, 2000))
-    with capsys.disabled():
-        print(f"\n  250 / 2,000 attachments: {small:.0f} / {large:.0f} ms per MB")
-    assert large < 3 * small, (small, large)
+    linear(capsys, _many_attachments, (250, 2000), extract_bytes,
+           "250 / 2,000 attachments")
     ex = extract(normalise(_many_attachments(20), "big.txt"))
     assert len(ex.document.attachments) == 20
 

@@ -65,6 +65,9 @@ class Context:
     _doc_numbers: dict[str, DocumentRecord] = field(default_factory=dict, repr=False)
     _doc_order: dict[int, int] = field(default_factory=dict, repr=False)
 
+    def __post_init__(self) -> None:
+        self._register(self.out.document)  # a citation may name the document being read
+
     def _index(self, name: str, items: list[T], start: Callable[[T], int]) -> StartIndex[T]:
         ix = self._indexes.get(name)
         if ix is None or ix.items is not items:
@@ -134,8 +137,6 @@ class Context:
     def document(self, title: str, number: str | None = None) -> DocumentRecord:
         """The cited document with this title (or alias), or this number, created on first
         sight; where the title names one and the number another, the one met first."""
-        if not self._doc_order:
-            self._register(self.out.document)
         found = [d for d in (self._doc_names.get(fold(title)),
                              self._doc_numbers.get(number) if number else None) if d]
         if found:

@@ -21,7 +21,7 @@ import cn2an
 
 from policykg.extract.context import Context
 from policykg.extract.sections import clause_span
-from policykg.extract.text import MONEY_RANGE_RE, MONEY_RE, money_value
+from policykg.extract.text import MONEY_RANGE_RE, MONEY_RE, SCALE, money_value
 from policykg.records import QuantityRecord
 
 _N = r"\d+(?:\.\d+)?"
@@ -45,7 +45,6 @@ COUNT = re.compile(
     rf"(?<![\d.〇零{_CN}第])(\d+(?:\.\d+)?|[{_CN}]+)\s*(万亿|亿|千万|百万|万)?(余|多)?"
     rf"({'|'.join(UNITS)}|[{CLASSIFIERS}])(左右|以上|以下|以内)?")
 APPROX_BEFORE = re.compile(r"(?:约|近|大约)$")
-SCALE = {None: 1, "万": 10**4, "百万": 10**6, "千万": 10**7, "亿": 10**8, "万亿": 10**12}
 # what a count counts: the words right after its measure word, up to a mark, a conjunction,
 # 的 or a verb that starts the rest of the clause
 COUNTED = re.compile(r"[\u4e00-\u9fff]{1,12}")

@@ -112,7 +112,7 @@ def parse_date(s: str) -> DateValue | None:
 # --- money ---------------------------------------------------------------------------------
 
 MONEY_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(万亿|亿|千万|百万|万)?元")
-_SCALE = {None: 1, "万": 10**4, "百万": 10**6, "千万": 10**7, "亿": 10**8, "万亿": 10**12}
+SCALE = {None: 1, "万": 10**4, "百万": 10**6, "千万": 10**7, "亿": 10**8, "万亿": 10**12}
 
 
 # 1000万—2000万元, 1000—2000万元 (the first number takes the second's unit), 5亿至8亿元
@@ -127,5 +127,5 @@ def money(m: re.Match[str]) -> Decimal:
 
 
 def money_value(number: str, unit: str | None) -> Decimal:
-    v = Decimal(number) * _SCALE[unit]
+    v = Decimal(number) * SCALE[unit]
     return v.quantize(Decimal(1)) if v == v.to_integral_value() else v.normalize()
