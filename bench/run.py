@@ -51,9 +51,9 @@ PROFILES = {
     # docs: text documents ingested; seed: generated documents in the graph generator's
     # block; peer_max / validate_max: the largest size given to rdflib-endpoint and to
     # whole-store SHACL (ours and plain pySHACL), which grow too slow beyond them.
-    "quick": {"docs": 12, "seed": 8, "sizes": [50_000], "runs": 3, "wrk_s": 5,
+    "quick": {"docs": 48, "seed": 8, "sizes": [50_000], "runs": 3, "wrk_s": 5,
               "peer_max": 50_000, "validate_max": 50_000, "pyshacl_timeout": 150},
-    "full": {"docs": 48, "seed": 24, "sizes": [100_000, 1_000_000, 10_000_000], "runs": 5,
+    "full": {"docs": 200, "seed": 24, "sizes": [100_000, 1_000_000, 10_000_000], "runs": 5,
              "wrk_s": 15, "peer_max": 1_000_000, "validate_max": 100_000,
              "pyshacl_timeout": 900},
 }

@@ -30,7 +30,7 @@ from policykg.remote_config import remote_config
 from policykg.remote_store import STAGING, RemoteStore
 from policykg.store import OxigraphStore
 
-DOCUMENTS = 16
+DOCUMENTS = 24
 TRIALS = 5
 REMOTE_DOCUMENTS = 6
 REMOTE_TRIALS = 2
@@ -67,15 +67,6 @@ def _survivors(session: int, wait: float = 10.0) -> list[psutil.Process]:
         time.sleep(0.2)
 
 
-def _generation(store_dir: Path) -> int:
-    """The store's write count, read from its file (opening the store could create it, and
-    take the write lock from under the ingest)."""
-    try:
-        return int((store_dir / "GENERATION.policykg").read_text())
-    except (FileNotFoundError, ValueError):
-        return 0
-
-
 def _quads(store: ox.Store) -> set[str]:
     return {str(q) for q in store.quads_for_pattern(None, None, None, None)}
 
@@ -99,19 +90,23 @@ class Target:
     writing: Callable[[int], bool]  # given the ingest's pid: is a write in progress?
     per_graph: Callable[[], dict[str, int]]  # triples per named graph
     quads: Callable[[], set[str]]
-    progress: Callable[[], int]  # grows with each document written
+    # grows with each document written; None: the "between writes" kills land at a random
+    # moment of the first seconds instead (a store that writes in one long session)
+    progress: Callable[[], int] | None
     delay: float = 0.02  # at most this long into a write seen
+    nth_write: int = 2  # the kill lands in the first or up to the n-th write seen
 
 
 def _kill_at_random_points(target: Target, folder: Path, trials: int, rng: random.Random,
                            full: dict[str, int]) -> list[tuple]:
     """Run `policykg ingest` `trials` times, each killed with SIGKILL: every other one the
     n-th time it is seen writing (a little way into the write), the others at a random
-    moment after its k-th document is written (while it reads the next ones). After each
+    moment after its k-th document is written (while it reads the next ones), or a random
+    moment of its first seconds where no such count is seen. After each
     kill every document graph must be whole or absent."""
     cmd = [sys.executable, "-m", "policykg", "ingest", *target.args, str(folder)]
     env = {**os.environ, **target.env}
-    rows = []
+    rows, stored = [], set()
     for trial in range(trials):
         in_write = trial % 2 == 0
         # its own session, so that whatever it started can be found after it is killed
@@ -119,7 +114,7 @@ def _kill_at_random_points(target: Target, folder: Path, trials: int, rng: rando
                                 env=env, start_new_session=True)
         start = time.monotonic()
         if in_write:
-            writes, n, was = 0, rng.randint(1, 2), False
+            writes, n, was = 0, rng.randint(1, target.nth_write), False
             while proc.poll() is None and time.monotonic() - start < 90:
                 now = target.writing(proc.pid)
                 if now and not was:
@@ -129,6 +124,8 @@ def _kill_at_random_points(target: Target, folder: Path, trials: int, rng: rando
                         break
                 was = now
                 time.sleep(0.0005)
+        elif target.progress is None:
+            time.sleep(rng.uniform(0.5, 3.0))
         else:
             goal = target.progress() + rng.randint(1, 2)
             while proc.poll() is None and time.monotonic() - start < 90 \
@@ -150,7 +147,11 @@ def _kill_at_random_points(target: Target, folder: Path, trials: int, rng: rando
         assert set(counts) <= set(full), f"graphs no document makes: {set(counts) - set(full)}"
         partial = {g: (n, full[g]) for g, n in counts.items() if n != full[g]}
         assert not partial, f"{target.name}, trial {trial}: documents stored in part: {partial}"
-        rows.append((trial, "in a write" if in_write else "between writes",
+        # what earlier runs committed is still there
+        assert set(counts) >= stored, f"{target.name}, trial {trial}: lost {stored - set(counts)}"
+        stored = set(counts)
+        rows.append((trial, "in a write" if in_write else
+                     "between writes" if target.progress else "at a random moment",
                      round(time.monotonic() - start, 2), during_write, finished, len(counts)))
 
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
@@ -196,7 +197,9 @@ def test_sigkill_during_ingest_loses_nothing_and_a_rerun_completes(tmp_path, cap
         "embedded", ["--store", str(store_dir)], {},
         writing=lambda pid: _lock_held(store_dir / "WRITE.lock", pid),
         per_graph=per_graph, quads=lambda: _quads(OxigraphStore(store_dir).reader()),
-        progress=lambda: _generation(store_dir))
+        # one ingest writes in one session (closed and reopened about once a second), so the
+        # kills land in it up to this long after it opens: mid-document or between two
+        progress=None, delay=0.4, nth_write=1)
     rows = _kill_at_random_points(target, folder, TRIALS, random.Random(SEED), full)
     assert target.per_graph() == full
     assert target.quads() == _clean_quads(expected, tmp_path / "clean")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import jieba
 from pypinyin import lazy_pinyin
@@ -59,6 +60,10 @@ def transliterate(zh: str) -> str:
     return s[:1].upper() + s[1:]
 
 
+# The same names come back document after document (bodies, places, recurring phrases);
+# segmenting and romanising one again costs ~1 ms. The tables behind this are fixed for the
+# life of a process.
+@lru_cache(maxsize=8192)
 def english(zh: str) -> English:
     """The best English the project has for a Chinese name or phrase."""
     term = load_termbase().term(zh)

@@ -23,18 +23,18 @@ from pathlib import Path
 
 import httpx
 import pyoxigraph as ox
-from rdflib import Graph
 
 from policykg.query_text import has_dataset_clause
 from policykg.remote_config import RemoteConfig
 from policykg.store import (
+    DocumentBatch,
+    DocumentData,
     GraphStore,
     LoadReport,
     StoreError,
     _Counting,
     _dataset_format,
 )
-from policykg.vocab import PKG
 
 _DEADLOCK = re.compile(r"\b40001\b|deadlock", re.IGNORECASE)
 JSON = ox.QueryResultsFormat.JSON  # (pyoxigraph's XML results reader trims literals)
@@ -304,16 +304,10 @@ class RemoteStore(GraphStore):
             raise
         return staging.sent
 
-    def put_document(self, graph: Graph) -> str:
-        gid = str(graph.identifier)
-        ox.NamedNode(gid)  # a valid IRI, or ValueError before anything is sent
-        new_hash = next((str(o) for o in graph.objects(graph.identifier, PKG.contentHash)), None)
-        old_hash = self.document_hash(gid)
-        if old_hash is not None and old_hash == new_hash:
-            return "unchanged"
-        data = graph.serialize(format="nt", encoding="utf-8")
-        self._replace(gid, (nt_line(q) for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)))
-        return "added" if old_hash is None else "replaced"
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[DocumentBatch]:
+        """Each document is its own staged upload and MOVE; nothing more is shared."""
+        yield _RemoteBatch(self)
 
     def remove_document(self, graph: str) -> bool:
         if graph not in self.document_graphs():
@@ -363,6 +357,18 @@ class RemoteStore(GraphStore):
             raise
         report.seconds = time.perf_counter() - start
         return report
+
+
+class _RemoteBatch(DocumentBatch):
+    store: RemoteStore
+
+    def put(self, doc: DocumentData) -> str:
+        old_hash = self.store.document_hash(doc.graph)
+        if old_hash is not None and old_hash == doc.content_hash:
+            return "unchanged"
+        self.store._replace(doc.graph, (nt_line(q) for q in ox.parse(
+            doc.ntriples, format=ox.RdfFormat.N_TRIPLES)))
+        return "added" if old_hash is None else "replaced"
 
 
 class _Staging:

@@ -60,11 +60,11 @@ def _session(hierarchy: rdflib.Graph | None, shapes_ttl: str) -> pyrudof.Rudof:
     return session
 
 
-def run(data: rdflib.Graph, hierarchy: rdflib.Graph | None, shapes_ttl: str) -> list[RawResult]:
-    """Validate `data` (with the ontology's rdfs:subClassOf links, which sh:class and
-    sh:targetClass follow in the data graph) against the shapes in Turtle."""
+def run(text: str, hierarchy: rdflib.Graph | None, shapes_ttl: str) -> list[RawResult]:
+    """Validate the data graph `text` in N-Triples (with the ontology's rdfs:subClassOf
+    links, which sh:class and sh:targetClass follow in the data graph) against the shapes in
+    Turtle."""
     session = _session(hierarchy, shapes_ttl)
-    text = "".join(_nt_row(t) for t in data)
     session.begin_staging()
     try:
         if text:

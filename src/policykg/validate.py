@@ -20,6 +20,7 @@ import rdflib
 import rdflib.plugin
 from rdflib import RDF, RDFS, SH, BNode, Literal, URIRef
 from rdflib.collection import Collection
+from rdflib.plugins.serializers.nt import _nt_row  # rdflib's own N-Triples line writer
 from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.processor import SPARQLProcessor
@@ -179,20 +180,40 @@ class ValidationReport:
 DEFAULT_ENGINE = "auto"  # see ENGINES
 
 
+@dataclass(frozen=True)
+class GraphText:
+    """A graph in N-Triples (what rudof reads, and what a store takes), written in the same
+    pass over the triples that notes whether the graph is plain (see `_plain`): one walk
+    through an rdflib graph instead of three."""
+
+    ntriples: str
+    plain: bool
+
+
+def graph_text(g: rdflib.Graph) -> GraphText:
+    rows, plain = [], True
+    for triple in g:
+        if plain:
+            plain = _plain_terms(triple)
+        rows.append(_nt_row(triple))
+    return GraphText("".join(rows), plain)
+
+
 def validate(data: rdflib.Graph | rdflib.Dataset, engine: str = DEFAULT_ENGINE,
-             ) -> ValidationReport:
+             text: GraphText | None = None) -> ValidationReport:
     """Validate a graph, or a dataset as the union of all its graphs.
 
     A document's named graph is meant to validate on its own; validating the union checks
     that the graphs also agree with each other (e.g. no two items share an ordinal).
     `engine`: "auto" (the default, see ENGINES), "rudof" alone, or "pyshacl" alone (the
-    reference implementation).
+    reference implementation). `text`: the graph's `graph_text`, when the caller has it.
     """
     run = _RUNS.get(engine)
     if run is None:
         raise ValueError(f"unknown SHACL engine {engine!r}: choose one of {', '.join(ENGINES)}")
-    data_graph = _union(data) if data.context_aware else data
-    results = run(data_graph)
+    if data.context_aware:
+        data, text = _union(data), None
+    results = run(data, text)
     return ValidationReport(conforms=not _any_violation(results), results=results)
 
 
@@ -200,26 +221,27 @@ def _any_violation(results: tuple[Violation, ...]) -> bool:
     return any(r.severity == "Violation" for r in results)
 
 
-def _auto(data_graph: rdflib.Graph) -> tuple[Violation, ...]:
-    if not _plain(data_graph):
+def _auto(data_graph: rdflib.Graph, text: GraphText | None) -> tuple[Violation, ...]:
+    text = text or graph_text(data_graph)
+    if not text.plain:
         return _pyshacl(data_graph)
     try:
-        results = _rudof(data_graph)
+        results = _rudof(data_graph, text)
     except Exception:  # rudof refused the graph or the shapes: the reference engine decides
         return _pyshacl(data_graph)
     return _pyshacl(data_graph) if _any_violation(results) else results
 
 
-def _plain(g: rdflib.Graph) -> bool:
-    """No blank node and no ill-typed literal: a graph rudof and pySHACL read alike."""
-    for triple in g:
-        for term in triple:
-            if isinstance(term, BNode) or (isinstance(term, Literal) and term.ill_typed):
-                return False
+def _plain_terms(triple: tuple[Node, Node, Node]) -> bool:
+    """No blank node and no ill-typed literal: a graph of such triples rudof and pySHACL read
+    alike."""
+    for term in triple:
+        if isinstance(term, BNode) or (isinstance(term, Literal) and term.ill_typed):
+            return False
     return True
 
 
-def _pyshacl(data_graph: rdflib.Graph) -> tuple[Violation, ...]:
+def _pyshacl(data_graph: rdflib.Graph, _text: GraphText | None = None) -> tuple[Violation, ...]:
     # pySHACL mutates the shapes graph it is given, which breaks concurrent validations that
     # share one (pySHACL #314); copying ~1000 triples is cheap next to validating.
     shapes = rdflib.Graph()
@@ -241,7 +263,7 @@ def _pyshacl(data_graph: rdflib.Graph) -> tuple[Violation, ...]:
     return _results(report_graph)
 
 
-def _rudof(data_graph: rdflib.Graph) -> tuple[Violation, ...]:
+def _rudof(data_graph: rdflib.Graph, text: GraphText | None = None) -> tuple[Violation, ...]:
     from policykg import rudof_engine
 
     shapes = load_shapes()
@@ -255,7 +277,8 @@ def _rudof(data_graph: rdflib.Graph) -> tuple[Violation, ...]:
             value=_rudof_term(raw.value),
             shape=raw.shape if raw.shape and not raw.shape.startswith("_:") else None,
         )
-        for raw in rudof_engine.run(data_graph, _load_ontology(), shapes_text())
+        for raw in rudof_engine.run((text or graph_text(data_graph)).ntriples,
+                                    _load_ontology(), shapes_text())
     }
     return tuple(sorted(found, key=Violation._sort_key))
 
@@ -268,7 +291,7 @@ def _rudof(data_graph: rdflib.Graph) -> tuple[Violation, ...]:
 # blank node or an ill-typed literal goes to pySHACL, and so does every graph rudof finds a
 # violation in: the report of a failing graph is always pySHACL's. A graph rudof passes has
 # its result (warnings only) from rudof, in ~0.1 s instead of ~0.7 s.
-_RUNS: dict[str, Callable[[rdflib.Graph], tuple[Violation, ...]]] = {
+_RUNS: dict[str, Callable[[rdflib.Graph, GraphText | None], tuple[Violation, ...]]] = {
     "auto": _auto, "rudof": _rudof, "pyshacl": _pyshacl}
 ENGINES = tuple(_RUNS)
 
