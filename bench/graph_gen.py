@@ -81,10 +81,6 @@ def generate(triples: int, out: Path, n_generated: int = 0, seed: int = 0) -> in
 def load_store(nq: Path, store_dir: Path) -> None:
     """Bulk-load an N-Quads file into a new embedded store folder, as `policykg ingest` of an
     .nq file does on an empty store, without the command around it."""
-    import pyoxigraph as ox
+    from policykg.store import OxigraphStore
 
-    db = ox.Store(str(store_dir))
-    db.bulk_load(path=str(nq), format=ox.RdfFormat.N_QUADS)
-    db.flush()
-    del db
-    (store_dir / "GENERATION.policykg").write_text("1")
+    OxigraphStore(store_dir).bulk_load(nq)

@@ -88,8 +88,9 @@ def timed(fn: Callable[[], object], runs: int, budget_s: float = BUDGET_S) -> fl
 
 
 def direct(db: ox.Store, q: str) -> bytes:
-    """The query on pyoxigraph in this process, results serialised as the server would."""
-    res = db.query(PREFIX + q, use_default_graph_as_union=True)
+    """The query on pyoxigraph in this process, results serialised as the server would (the
+    store's default graph is the union of its document graphs, as the server reads it)."""
+    res = db.query(PREFIX + q)
     if isinstance(res, ox.QuerySolutions):
         return res.serialize(format=ox.QueryResultsFormat.JSON)
     return ox.serialize(list(res), format=ox.RdfFormat.TURTLE) or b""

@@ -54,8 +54,6 @@ PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 """
 SPARQL = [
     "SELECT ?p ?o WHERE { <%IRI%> ?p ?o }",
-    # DISTINCT: with pyoxigraph 0.5 the union default graph repeats a triple once per
-    # document graph holding it (oxigraph #1919), and every document names its provinces
     PREFIX + "SELECT DISTINCT ?o ?l WHERE { ?o a pkg:Province ; skos:prefLabel ?l } "
              "ORDER BY ?o ?l",
     PREFIX + "SELECT ?d ?n WHERE { ?d a pkg:PolicyDocument ; pkg:documentNumber ?n } LIMIT 50",

@@ -68,14 +68,25 @@ def _survivors(session: int, wait: float = 10.0) -> list[psutil.Process]:
 
 
 def _quads(store: ox.Store) -> set[str]:
-    return {str(q) for q in store.quads_for_pattern(None, None, None, None)}
+    """The document graphs' quads."""
+    return {str(q) for q in store.quads_for_pattern(None, None, None, None)
+            if isinstance(q.graph_name, ox.NamedNode)}
 
 
 def _per_graph(store: ox.Store) -> dict[str, int]:
+    """Quads per document graph; on the embedded store, first that its default graph is
+    still exactly the union of its document graphs (written in the same transactions)."""
     counts: dict[str, int] = {}
+    default, named = set(), set()
     for q in store.quads_for_pattern(None, None, None, None):
-        key = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else ""
-        counts[key] = counts.get(key, 0) + 1
+        if isinstance(q.graph_name, ox.NamedNode):
+            counts[q.graph_name.value] = counts.get(q.graph_name.value, 0) + 1
+            named.add(q.triple)
+        else:
+            default.add(q.triple)
+    if isinstance(store, ox.Store):
+        assert default == named, (f"the union default graph is off: {len(default - named)} "
+                                  f"triples too many, {len(named - default)} missing")
     return counts
 
 

@@ -57,7 +57,7 @@ def _write(tmp: Path, **docs: str) -> list[Path]:
 
 
 def _links(store: OxigraphStore) -> set[tuple[str, str]]:
-    rows = store.query(QUERY, use_default_graph_as_union=True)
+    rows = store.query(QUERY)  # the default graph: the union of the document graphs
     return {(r["citing"].value.rsplit("/", 1)[1], r["full"].value.rsplit("/", 1)[1])
             for r in rows}
 
@@ -79,7 +79,7 @@ def test_cited_by_number_is_the_same_iri(tmp_path):
     assert not report.refused, report.refused
     assert _links(store) == {("fagaitouzi-2031-9", "guofa-2030-20")}
     rows = store.query("""PREFIX pkg: <https://w3id.org/policykg/ontology#>
-        SELECT ?d WHERE { ?citing pkg:legalBasis ?d }""", use_default_graph_as_union=True)
+        SELECT ?d WHERE { ?citing pkg:legalBasis ?d }""")
     assert [r["d"].value.rsplit("/", 1)[1] for r in rows] == ["guofa-2030-20"]
 
 

@@ -10,6 +10,8 @@ import os
 import pyoxigraph as ox
 import pytest
 
+from policykg import union_graph
+from policykg.store import OxigraphStore
 from policykg_api.pool import LONG_QUERY_NICE, QueryPool, QueryRequest, QueryTimeout, _Worker
 
 ACCEPT = [("application/sparql-results+json", 1.0)]
@@ -21,13 +23,18 @@ EXPENSIVE = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?b . ?c ?q ?d . ?e ?r ?f }"
 @pytest.fixture
 def store_dir(tmp_path):
     path = tmp_path / "store"
-    s = ox.Store(str(path))
-    ex = "http://example.org/"
-    s.extend(ox.Quad(ox.NamedNode(f"{ex}s{i}"), ox.NamedNode(f"{ex}p"), ox.Literal(str(i)),
-                     ox.NamedNode(f"{ex}g{i % 3}")) for i in range(600))
-    s.flush()
-    del s
+    _write(path, [(f"s{i}", str(i), f"g{i % 3}") for i in range(600)])
     return path
+
+
+def _write(path, rows: list[tuple[str, str, str]]) -> None:
+    """(subject, object, graph) rows as the store writes documents: in their named graphs
+    and in the default graph, their union."""
+    ex = "http://example.org/"
+    with OxigraphStore(path).writer() as db:
+        db.extend([q for s, o, g in rows for q in union_graph.with_union(
+            ox.NamedNode(ex + g), [ox.Triple(ox.NamedNode(ex + s), ox.NamedNode(ex + "p"),
+                                             ox.Literal(o))])])
 
 
 def _run(coro):
@@ -164,12 +171,7 @@ def test_a_query_reads_the_store_as_of_when_it_got_a_worker(store_dir):
             assert b'"600"' in first.body
             stale = QueryRequest(CHEAP, ACCEPT, generation=generation[0])  # made now …
             async with pool.exclusive():  # … then a write while it waits
-                db = ox.Store(str(store_dir))
-                db.extend(ox.Quad(ox.NamedNode(f"http://example.org/n{i}"),
-                                  ox.NamedNode("http://example.org/p"), ox.Literal("new"),
-                                  ox.NamedNode("http://example.org/g9")) for i in range(10))
-                db.flush()
-                del db
+                _write(store_dir, [(f"n{i}", "new", "g9") for i in range(10)])
                 generation[0] += 1
             reply = await pool.run(stale, 10)
             assert reply.status == 200, reply.body

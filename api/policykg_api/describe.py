@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from policykg.search import normalise_lang
+from policykg.union_graph import union_options
 from policykg_api.vocabulary import (
     ALT,
     DCT,
@@ -148,7 +149,7 @@ def entity_json(store: ox.Store, iri: str, triples: list[ox.Triple]) -> dict:
         "label_method": g.value(iri, METHOD),
     }
     out["outgoing"] = _outgoing(g, iri)
-    rows = list(store.query(incoming_query(iri), use_default_graph_as_union=True))
+    rows = list(store.query(incoming_query(iri), **union_options(store)))
     out["incoming"] = [{"property": r["p"].value, "property_label": term_label(r["p"].value)[1],
                         "iri": r["x"].value,
                         "label_zh": r["zh"].value if r["zh"] else None,

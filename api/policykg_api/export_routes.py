@@ -14,6 +14,7 @@ from rdflib.namespace import DCAT, DCTERMS, RDF, VOID, XSD
 from starlette.concurrency import run_in_threadpool
 
 from policykg.store import FORMATS, GraphStore, iter_chunks
+from policykg.union_graph import union_options
 from policykg_api.errors import not_acceptable, text_error
 from policykg_api.negotiation import negotiate
 from policykg_api.vocabulary import PREFIXES, curie
@@ -128,7 +129,7 @@ def void_graph(store: GraphStore, base: str, root: str) -> Graph:
     for feature in ("Turtle", "N-Triples", "N-Quads", "TriG", "JSON-LD"):
         g.add((ds, VOID.feature, URIRef("http://www.w3.org/ns/formats/" + feature)))
     # each distinct triple once, as in the Turtle and N-Triples dumps
-    total = int(next(iter(db.query(_COUNT_TRIPLES, use_default_graph_as_union=True)))["n"]
+    total = int(next(iter(db.query(_COUNT_TRIPLES, **union_options(db))))["n"]
                 .value)
     g.add((ds, VOID.triples, Literal(total, datatype=XSD.integer)))
     for fmt, media in MEDIA.items():

@@ -63,6 +63,7 @@ class QueryReply:
 def _execute(store, req: QueryRequest) -> QueryReply:
     import pyoxigraph as ox
 
+    from policykg.union_graph import union_options
     from policykg_api import results as R
     from policykg_api.negotiation import choose
 
@@ -72,7 +73,7 @@ def _execute(store, req: QueryRequest) -> QueryReply:
             opts["default_graph"] = [ox.NamedNode(u) for u in req.default_graph_uris]
         elif not has_dataset_clause(req.query):
             # the union of all graphs, unless the query names its dataset (FROM …)
-            opts["use_default_graph_as_union"] = True
+            opts.update(union_options(store))
         if req.named_graph_uris:
             opts["named_graphs"] = [ox.NamedNode(u) for u in req.named_graph_uris]
     except ValueError as e:

@@ -191,8 +191,7 @@ async def _update(request: Request, update: str) -> Response:
     store = request.app.state.store
     async with request.app.state.pool.exclusive():
         try:
-            with store.writer() as db:
-                db.update(update)
+            store.user_update(update)
         except SyntaxError as e:
             return _error(400, f"SPARQL syntax error: {e}")
         except (ValueError, OSError) as e:

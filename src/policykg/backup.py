@@ -117,8 +117,8 @@ def dump(store: GraphStore, out: Path,
         f.flush()
         os.fsync(f.fileno())
     manifest = Manifest(file=out.name, bytes=size, sha256=digest.hexdigest(), graphs=entries,
-                        default_graph_triples_left_out=max(0, len(store) - sum(
-                            e.triples for e in entries)),
+                        default_graph_triples_left_out=store.stray_triples() + max(
+                            0, len(store) - sum(e.triples for e in entries)),
                         created=datetime.now(UTC).isoformat(timespec="seconds"))
     tmp.replace(out)
     mtmp = manifest_path(out).with_suffix(".part")

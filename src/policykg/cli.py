@@ -419,11 +419,12 @@ def query(
     import pyoxigraph as ox
 
     from policykg.store import StoreError
+    from policykg.union_graph import union_options
 
     text = Path(sparql[1:]).read_text(encoding="utf-8") if sparql.startswith("@") else sparql
     db = _store(store, update_endpoint, gsp_endpoint, store_config)
     try:
-        res = db.query(text, use_default_graph_as_union=True)
+        res = db.query(text, **union_options(db.reader()))
     except SyntaxError as e:
         _fail(f"SPARQL syntax error: {e}")
     except StoreError as e:

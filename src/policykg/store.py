@@ -13,6 +13,7 @@ from __future__ import annotations
 import fcntl
 import io
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -23,7 +24,10 @@ from typing import TYPE_CHECKING, BinaryIO
 import pyoxigraph as ox
 from rdflib import Graph
 
+from policykg import union_graph
 from policykg.vocab import PKG
+
+_COUNT_NAMED = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 
 if TYPE_CHECKING:
     from policykg.remote_config import RemoteConfig
@@ -129,6 +133,11 @@ class GraphStore:
     def remove_document(self, graph: str) -> bool:
         raise NotImplementedError
 
+    def user_update(self, sparql: str) -> None:
+        """Run a user's SPARQL Update (one transaction)."""
+        with self.writer() as db:
+            db.update(sparql)
+
     def bulk_load(self, path: Path, on_progress: Callable[[int], None] | None = None
                   ) -> LoadReport:
         raise NotImplementedError
@@ -156,16 +165,23 @@ class GraphStore:
                              r["f"].value if r["f"] else "") for r in rows]
 
     def __len__(self) -> int:
+        """Quads in the document graphs."""
         return len(self.reader())
 
     def is_empty(self) -> bool:
         return len(self) == 0
+
+    def stray_triples(self) -> int:
+        """Triples in the default graph that no document graph holds (a store keeps only
+        document graphs; a dump leaves these out)."""
+        return 0
 
     # --- reading ------------------------------------------------------------------------------
     def query(self, sparql: str, **options: object) -> object:
         return self.reader().query(sparql, **options)
 
     def quads(self, graph: str | None) -> Iterable[ox.Quad]:
+        """One document graph's quads, or (None) those of every document graph."""
         g = ox.NamedNode(graph) if graph is not None else None
         return self.reader().quads_for_pattern(None, None, None, g)
 
@@ -201,6 +217,11 @@ class OxigraphStore(GraphStore):
             if not (path / "CURRENT").exists():
                 with self.writer():
                     pass  # create an empty database so readers can open it
+            if not union_graph.has_layout(path):
+                # written before the default graph was the stored union, or cut short
+                with self.writer() as db:
+                    db.update(union_graph.REPAIR)
+                union_graph.mark_layout(path)
 
     # --- opening ----------------------------------------------------------------------------
     @property
@@ -355,6 +376,22 @@ class OxigraphStore(GraphStore):
     def location(self) -> str:
         return str(self.path) if self.path is not None else "(in memory)"
 
+    # --- reading (the default graph is the union of the document graphs: union_graph.py) ---
+    def __len__(self) -> int:
+        return int(next(iter(self.reader().query(_COUNT_NAMED)))[0].value)
+
+    def is_empty(self) -> bool:
+        return next(iter(self.reader().quads_for_pattern(None, None, None, None)), None) is None
+
+    def stray_triples(self) -> int:
+        return int(next(iter(self.reader().query(union_graph.STRAYS)))[0].value)
+
+    def quads(self, graph: str | None) -> Iterable[ox.Quad]:
+        if graph is not None:
+            return super().quads(graph)
+        db = self.reader()
+        return (q for g in db.named_graphs() for q in db.quads_for_pattern(None, None, None, g))
+
     # --- writing ------------------------------------------------------------------------------
     @contextmanager
     def batch(self) -> Iterator[DocumentBatch]:
@@ -365,11 +402,27 @@ class OxigraphStore(GraphStore):
         finally:
             batch.close()
 
+    def user_update(self, sparql: str) -> None:
+        """A SPARQL Update as given, then the union default graph repaired (what the update
+        wrote into the default graph itself is not kept: see union_graph.py)."""
+        with self.writer() as db:
+            if self.path is not None:
+                union_graph.unmark_layout(self.path)
+            try:
+                db.update(sparql)
+            except Exception:
+                if self.path is not None:  # an update is all or nothing: none of it written
+                    union_graph.mark_layout(self.path)
+                raise
+            db.update(union_graph.REPAIR)
+        if self.path is not None:
+            union_graph.mark_layout(self.path)
+
     def remove_document(self, graph: str) -> bool:
         if not self.reader().contains_named_graph(ox.NamedNode(graph)):
             return False
         with self.writer() as db:
-            db.remove_graph(ox.NamedNode(graph))
+            union_graph.remove_graph(db, ox.NamedNode(graph))
         return True
 
     def bulk_load(self, path: Path, on_progress: Callable[[int], None] | None = None
@@ -380,23 +433,43 @@ class OxigraphStore(GraphStore):
         first. Not one transaction: for documents that must be all-or-nothing, `ingest` text."""
         fmt = _dataset_format(path)
         start = time.perf_counter()
-        before = 0 if self.is_empty() else None
+        empty = self.is_empty()
+        before = 0
         with self.writer() as db:
-            if before is None:
+            if not empty:
                 names = {q.graph_name for q in ox.parse(path=str(path), format=fmt)
                          if isinstance(q.graph_name, ox.NamedNode)}
                 for name in names:
-                    db.remove_graph(name)
-                before = len(db)
-            with open(path, "rb") as f:
-                db.bulk_load(_Counting(f, on_progress), format=fmt)
-            # documents are named graphs: triples outside them are skipped, as remotely
-            outside = sum(1 for _ in db.quads_for_pattern(None, None, None, ox.DefaultGraph()))
-            if outside:
-                db.clear_graph(ox.DefaultGraph())
-            triples = len(db) - before
+                    union_graph.remove_graph(db, name)
+                before = int(next(iter(db.query(_COUNT_NAMED)))[0].value)
+            outside = [0]
+            failed: list[BaseException] = []
+
+            def fill_union() -> None:
+                try:
+                    db.bulk_extend(union_graph.default_copies(
+                        ox.parse(path=str(path), format=fmt), outside))
+                except BaseException as e:  # raised below, in the caller's thread
+                    failed.append(e)
+
+            # The union's copies are loaded beside the file itself, from a second reading of
+            # it in a thread (both loaders release the GIL): 10.8 s at 1M triples, against
+            # 8.8 s for the file alone and 18 s one after the other.
+            union = threading.Thread(target=fill_union, name="union-graph")
+            union.start()
+            try:
+                with open(path, "rb") as f:
+                    db.bulk_load(_Counting(f, on_progress), format=fmt)
+            finally:
+                union.join()
+            if failed:
+                raise failed[0]
+            if outside[0]:
+                # documents are named graphs: triples outside them are skipped, as remotely
+                db.update(union_graph.DROP_STRAYS)
+            triples = int(next(iter(db.query(_COUNT_NAMED)))[0].value) - before
             graphs = sum(1 for _ in db.named_graphs())
-        return LoadReport(graphs, triples, time.perf_counter() - start, outside)
+        return LoadReport(graphs, triples, time.perf_counter() - start, outside[0])
 
 
 # How long a batch keeps the store's files open for writing before it closes them (flushed,
@@ -437,12 +510,9 @@ class _OxigraphBatch(DocumentBatch):
         if old_hash is not None and old_hash == doc.content_hash:
             return "unchanged"
         if not db.contains_named_graph(g):
-            # a load is one transaction; it parses N-Triples faster than an update would
-            db.load(doc.ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=g)
+            union_graph.add_graph(db, g, doc.ntriples)
             return "added"
-        # Our own N-Triples, escaped by the serialiser, inside one update = one transaction.
-        db.update(f"DROP SILENT GRAPH <{doc.graph}> ;\nINSERT DATA {{ GRAPH "
-                  f"<{doc.graph}> {{\n{doc.ntriples.decode('utf-8')}}} }}")
+        union_graph.replace_graph(db, g, doc.ntriples)
         return "added" if old_hash is None else "replaced"
 
 
