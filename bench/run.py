@@ -96,7 +96,10 @@ def measure_size(n: int, block: str, work: Path, prof: dict, peer: bool) -> dict
         out["serve_peak_rss_mb"] = rss.mb
     finally:
         server.stop()
-    out.update({"lookup_p50_ms": lookup["p50_ms"], "lookup_p99_ms": lookup["p99_ms"],
+    out.update({"lookup_first_ms": lookup["first_ms"],
+                "lookup_doc_first_ms": lookup_doc["first_ms"],
+                "search_first_ms": search["first_ms"],
+                "lookup_p50_ms": lookup["p50_ms"], "lookup_p99_ms": lookup["p99_ms"],
                 "lookup_rps": lookup["rps"], "lookup_doc_p50_ms": lookup_doc["p50_ms"],
                 "lookup_doc_p99_ms": lookup_doc["p99_ms"], "lookup_doc_rps": lookup_doc["rps"],
                 "search_p50_ms": search["p50_ms"],
@@ -197,7 +200,7 @@ def summary(ingest: dict, sizes: list[dict]) -> dict:
         out["largest"] = {k: round(largest[k], 3) if isinstance(largest.get(k), float)
                           else largest.get(k) for k in
                           ("size_triples", "lookup_p99_ms", "lookup_doc_p99_ms",
-                           "search_p99_ms", "load_ratio_vs_raw",
+                           "lookup_first_ms", "search_p99_ms", "load_ratio_vs_raw",
                            "endpoint_added_ms_p50", "serve_peak_rss_mb")}
     return {k: round(v, 3) if isinstance(v, float) else v for k, v in out.items()}
 
