@@ -23,9 +23,8 @@ from pathlib import Path
 
 from policykg.build import build_one, input_files
 from policykg.ids import DEFAULT_BASE
-from policykg.store import DocumentData, GraphStore
+from policykg.store import DocumentData, GraphStore, content_hash
 from policykg.validate import graph_text, validate
-from policykg.vocab import PKG
 
 # Below this many files a pool costs more to start than it saves (a worker loads the
 # segmenter, tables and shapes: ~2 s).
@@ -59,9 +58,7 @@ def check(path: Path, base: str = DEFAULT_BASE,
     doc = build_one(path, base)
     if doc.error or doc.graph is None:
         return Checked(path, refusal=doc.error or "no graph")
-    content_hash = next((str(o) for o in doc.graph.objects(doc.graph.identifier,
-                                                            PKG.contentHash)), None)
-    if stored and stored.get(str(doc.graph.identifier)) == content_hash:
+    if stored and stored.get(str(doc.graph.identifier)) == content_hash(doc.graph):
         return Checked(path, unchanged=True)
     text = graph_text(doc.graph)  # for the validator and the store alike
     v = validate(doc.graph, text=text)

@@ -29,6 +29,22 @@ from policykg.vocab import PKG
 
 _COUNT_NAMED = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 
+
+def _count(db: ox.Store, query: str) -> int:
+    """The number a `SELECT (COUNT(…) AS ?n)` query answers."""
+    return int(next(iter(db.query(query)))[0].value)
+
+
+def content_hash(graph: Graph) -> str | None:
+    """The content hash a document's graph states of itself."""
+    return next((str(o) for o in graph.objects(graph.identifier, PKG.contentHash)), None)
+
+
+def _stored_hash(db: ox.Store, graph: ox.NamedNode) -> str | None:
+    """The content hash of the document graph `graph` as `db` holds it."""
+    return next((q.object.value for q in db.quads_for_pattern(
+        graph, ox.NamedNode(str(PKG.contentHash)), None, graph)), None)
+
 if TYPE_CHECKING:
     from policykg.remote_config import RemoteConfig
 
@@ -57,18 +73,15 @@ class DocumentData:
     graph: str
     content_hash: str | None
     ntriples: bytes
-    triples: int
 
     @classmethod
     def of(cls, graph: Graph, ntriples: str | None = None) -> DocumentData:
         """`ntriples`: the graph already in N-Triples, if the caller wrote it."""
         gid = str(graph.identifier)
         ox.NamedNode(gid)  # a valid IRI, or ValueError before anything is written
-        content_hash = next((str(o) for o in graph.objects(graph.identifier, PKG.contentHash)),
-                            None)
         data = (ntriples.encode("utf-8") if ntriples is not None
                 else graph.serialize(format="nt", encoding="utf-8"))
-        return cls(gid, content_hash, data, len(graph))
+        return cls(gid, content_hash(graph), data)
 
 
 class DocumentBatch:
@@ -150,10 +163,7 @@ class GraphStore:
 
     # --- documents ----------------------------------------------------------------------------
     def document_hash(self, graph: str) -> str | None:
-        g = ox.NamedNode(graph)
-        for q in self.reader().quads_for_pattern(g, ox.NamedNode(str(PKG.contentHash)), None, g):
-            return q.object.value
-        return None
+        return _stored_hash(self.reader(), ox.NamedNode(graph))
 
     def documents(self) -> list[DocumentInfo]:
         rows = self.reader().query(
@@ -217,7 +227,8 @@ class OxigraphStore(GraphStore):
             if not (path / "CURRENT").exists():
                 with self.writer():
                     pass  # create an empty database so readers can open it
-            if not union_graph.has_layout(path):
+                union_graph.mark_layout(path)  # empty: its union is right as it is
+            elif not union_graph.has_layout(path):
                 # written before the default graph was the stored union, or cut short
                 with self.writer() as db:
                     db.update(union_graph.REPAIR)
@@ -378,13 +389,13 @@ class OxigraphStore(GraphStore):
 
     # --- reading (the default graph is the union of the document graphs: union_graph.py) ---
     def __len__(self) -> int:
-        return int(next(iter(self.reader().query(_COUNT_NAMED)))[0].value)
+        return _count(self.reader(), _COUNT_NAMED)
 
     def is_empty(self) -> bool:
         return next(iter(self.reader().quads_for_pattern(None, None, None, None)), None) is None
 
     def stray_triples(self) -> int:
-        return int(next(iter(self.reader().query(union_graph.STRAYS)))[0].value)
+        return _count(self.reader(), union_graph.STRAYS)
 
     def quads(self, graph: str | None) -> Iterable[ox.Quad]:
         if graph is not None:
@@ -441,7 +452,7 @@ class OxigraphStore(GraphStore):
                          if isinstance(q.graph_name, ox.NamedNode)}
                 for name in names:
                     union_graph.remove_graph(db, name)
-                before = int(next(iter(db.query(_COUNT_NAMED)))[0].value)
+                before = _count(db, _COUNT_NAMED)
             outside = [0]
             failed: list[BaseException] = []
 
@@ -467,7 +478,7 @@ class OxigraphStore(GraphStore):
             if outside[0]:
                 # documents are named graphs: triples outside them are skipped, as remotely
                 db.update(union_graph.DROP_STRAYS)
-            triples = int(next(iter(db.query(_COUNT_NAMED)))[0].value) - before
+            triples = _count(db, _COUNT_NAMED) - before
             graphs = sum(1 for _ in db.named_graphs())
         return LoadReport(graphs, triples, time.perf_counter() - start, outside[0])
 
@@ -505,8 +516,7 @@ class _OxigraphBatch(DocumentBatch):
     def put(self, doc: DocumentData) -> str:
         db = self._open()
         g = ox.NamedNode(doc.graph)
-        old_hash = next((q.object.value for q in db.quads_for_pattern(
-            g, ox.NamedNode(str(PKG.contentHash)), None, g)), None)
+        old_hash = _stored_hash(db, g)
         if old_hash is not None and old_hash == doc.content_hash:
             return "unchanged"
         if not db.contains_named_graph(g):
