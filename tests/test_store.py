@@ -13,6 +13,7 @@ from conftest import BACKENDS, CORPUS, open_backend
 from rdflib import RDF, Graph, Literal, URIRef
 
 from policykg.build import build_one
+from policykg.doc_graph import DocumentGraph
 from policykg.ingest import ingest
 from policykg.store import OxigraphStore, StoreError
 from policykg.union_graph import union_options
@@ -67,9 +68,11 @@ def test_an_invalid_document_is_refused_and_nothing_of_it_is_stored(store, monke
 
     def broken(path, base):  # a graph whose evidence-less item fails the shapes
         doc = build_one(path, base)
+        m = doc.mapped
         item = URIRef("https://w3id.org/policykg/id/list/x/1")
-        doc.graph.add((item, RDF.type, PKG.ReformItem))  # no labels, no evidence
-        doc.graph.add((item, PKG.ordinal, Literal(0)))
+        doc.mapped = DocumentGraph(m.identifier, m.content_hash, [
+            *m.triples, (item, RDF.type, PKG.ReformItem),  # no labels, no evidence
+            (item, PKG.ordinal, Literal(0))])
         return doc
 
     monkeypatch.setattr(ing, "build_one", broken)

@@ -9,9 +9,10 @@ from pathlib import Path
 
 from rdflib import Dataset, Graph
 
+from policykg.doc_graph import DocumentGraph
 from policykg.extract import extract
 from policykg.ids import DEFAULT_BASE
-from policykg.mapping import to_dataset, to_graph
+from policykg.mapping import to_dataset, to_document_graph
 from policykg.normalise import NormaliseError, normalise
 from policykg.records import Extraction
 
@@ -22,9 +23,14 @@ SUFFIXES = (".txt", ".html", ".htm", ".xhtml")
 class DocumentBuild:
     path: Path
     extraction: Extraction | None = None
-    graph: Graph | None = None
+    mapped: DocumentGraph | None = None
     error: str | None = None
     unreadable: bool = False  # the input, not the pipeline, is at fault (undecodable, …)
+
+    @property
+    def graph(self) -> Graph | None:
+        """The document graph as an rdflib Graph (built on first use)."""
+        return self.mapped.graph() if self.mapped is not None else None
 
 
 @dataclass
@@ -69,11 +75,12 @@ def build_data(data: bytes, path: Path, base: str = DEFAULT_BASE) -> DocumentBui
         return DocumentBuild(path, error=str(e), unreadable=True)
     try:
         ex = extract(norm)
-        graph = to_graph(ex, base)
+        mapped = to_document_graph(ex, base)
+        mapped.text()  # written now, so that a term N-Triples cannot hold is reported here
     except Exception as e:  # a bug must not lose the rest of the corpus: report it
         return DocumentBuild(path, error=f"{path.name}: extraction failed: "
                                          f"{type(e).__name__}: {e}")
-    return DocumentBuild(path, extraction=ex, graph=graph)
+    return DocumentBuild(path, extraction=ex, mapped=mapped)
 
 
 def build(paths: Iterable[Path], base: str = DEFAULT_BASE,

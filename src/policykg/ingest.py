@@ -4,7 +4,7 @@ that fails the shapes is refused (nothing of it is stored); the others go in.
 Building and validating a document (~0.4 s of CPU for 10 KB of text: ~0.3 s building, ~0.1 s
 rudof validating; pySHACL alone took ~0.7 s more) need
 nothing from the store, so with several files they run in worker processes, one document
-per task, which also serialise the graph to N-Triples (handing over bytes, not an rdflib
+per task, which also write the graph as N-Triples (handing over bytes, not an rdflib
 graph to pickle and unpickle). The store is written from this process alone, in the order of
 the files, in one `batch` (one opening of the store's files for all of them), each document
 still its own transaction.
@@ -23,8 +23,8 @@ from pathlib import Path
 
 from policykg.build import build_one, input_files
 from policykg.ids import DEFAULT_BASE
-from policykg.store import DocumentData, GraphStore, content_hash
-from policykg.validate import graph_text, validate
+from policykg.store import DocumentData, GraphStore
+from policykg.validate import validate
 
 # Below this many files a pool costs more to start than it saves (a worker loads the
 # segmenter, tables and shapes: ~2 s).
@@ -56,17 +56,18 @@ def check(path: Path, base: str = DEFAULT_BASE,
     lets a document stored unchanged skip validation, so that re-running an interrupted
     ingest goes straight to the documents it had not reached."""
     doc = build_one(path, base)
-    if doc.error or doc.graph is None:
+    mapped = doc.mapped
+    if doc.error or mapped is None:
         return Checked(path, refusal=doc.error or "no graph")
-    if stored and stored.get(str(doc.graph.identifier)) == content_hash(doc.graph):
+    if stored and stored.get(str(mapped.identifier)) == mapped.content_hash:
         return Checked(path, unchanged=True)
-    text = graph_text(doc.graph)  # for the validator and the store alike
-    v = validate(doc.graph, text=text)
+    v = validate(mapped)  # from its N-Triples, which the store then takes as they are
     if not v.conforms:
         first = v.violations()[0]
         return Checked(path, refusal=f"{len(v.violations())} SHACL violations, "
                                      f"e.g. {first.message}")
-    return Checked(path, data=DocumentData.of(doc.graph, text.ntriples))
+    return Checked(path, data=DocumentData.of_text(str(mapped.identifier), mapped.content_hash,
+                                                   mapped.text().ntriples))
 
 
 def default_jobs(n_files: int) -> int:

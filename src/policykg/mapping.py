@@ -7,6 +7,7 @@ from __future__ import annotations
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
+from policykg.doc_graph import DocumentGraph, Triple
 from policykg.gazetteer import load_gazetteer
 from policykg.ids import DEFAULT_BASE, document_key, short_hash, slug
 from policykg.labels import English, english
@@ -30,7 +31,7 @@ class Mapper:
         self.base = base.rstrip("/") + "/"
         self.doc_key = ex.document.key
         self.graph_iri = URIRef(f"{self.base}graph/{self.doc_key}")
-        self.g = Graph(identifier=self.graph_iri)
+        self.triples: dict[Triple, None] = {}  # each once, in the order written
         self._list_iris: dict[str, URIRef] = {}  # by list key: asked once per item
 
     # --- IRIs ---------------------------------------------------------------------------
@@ -55,7 +56,7 @@ class Mapper:
 
     # --- building blocks ----------------------------------------------------------------
     def add(self, s, p, o) -> None:
-        self.g.add((s, p, o))
+        self.triples[(s, p, o)] = None
 
     def labels(self, s: URIRef, zh: str, en: English | None = None,
                alt_zh: set[str] | None = None, alt_en: set[str] | None = None) -> None:
@@ -118,7 +119,7 @@ class Mapper:
         self.add(a, PKG.evidence, self.ev_node(ev))
 
     # --- records ------------------------------------------------------------------------
-    def run(self) -> Graph:
+    def run(self) -> DocumentGraph:
         ex = self.ex
         self.documents()
         self.organizations()
@@ -174,7 +175,7 @@ class Mapper:
         self.add(self.graph_iri, PKG.describes, self.doc(self.doc_key))
         self.add(self.graph_iri, PKG.contentHash, Literal(ex.content_hash))
         self.add(self.graph_iri, PKG.sourceFile, Literal(ex.source))
-        return self.g
+        return DocumentGraph(self.graph_iri, ex.content_hash, list(self.triples))
 
     def documents(self) -> None:
         ex = self.ex
@@ -477,8 +478,12 @@ def _first(evs: list[Evidence]) -> Evidence | None:
     return min(evs) if evs else None
 
 
-def to_graph(ex: Extraction, base: str = DEFAULT_BASE) -> Graph:
+def to_document_graph(ex: Extraction, base: str = DEFAULT_BASE) -> DocumentGraph:
     return Mapper(ex, base).run()
+
+
+def to_graph(ex: Extraction, base: str = DEFAULT_BASE) -> Graph:
+    return to_document_graph(ex, base).graph()
 
 
 def to_dataset(graphs: list[Graph]) -> Dataset:

@@ -75,13 +75,16 @@ class DocumentData:
     ntriples: bytes
 
     @classmethod
-    def of(cls, graph: Graph, ntriples: str | None = None) -> DocumentData:
-        """`ntriples`: the graph already in N-Triples, if the caller wrote it."""
-        gid = str(graph.identifier)
-        ox.NamedNode(gid)  # a valid IRI, or ValueError before anything is written
-        data = (ntriples.encode("utf-8") if ntriples is not None
-                else graph.serialize(format="nt", encoding="utf-8"))
-        return cls(gid, content_hash(graph), data)
+    def of(cls, graph: Graph) -> DocumentData:
+        return cls.of_text(str(graph.identifier), content_hash(graph),
+                           graph.serialize(format="nt", encoding="utf-8"))
+
+    @classmethod
+    def of_text(cls, graph: str, content_hash: str | None, ntriples: str | bytes
+                ) -> DocumentData:
+        ox.NamedNode(graph)  # a valid IRI, or ValueError before anything is written
+        data = ntriples.encode("utf-8") if isinstance(ntriples, str) else ntriples
+        return cls(graph, content_hash, data)
 
 
 class DocumentBatch:
@@ -491,16 +494,29 @@ CHECKPOINT_S = 1.0
 
 class _OxigraphBatch(DocumentBatch):
     """Opening the files for writing, and flushing and closing them, cost ~100 ms together:
-    once per second of writing instead of once per document."""
+    once per second of writing instead of once per document.
+
+    New documents wait for that checkpoint and go in together through pyoxigraph's bulk
+    loader, each graph with its copies in the default graph (the stored union, see
+    union_graph.py). The bulk loader is atomic (a process killed while it runs leaves none
+    of its quads), so every document is in whole or not at all, and the union is never
+    left behind its graphs. Writing a document and its copies (~4,000 quads) in a
+    transaction of its own took ~65 ms; in bulk with the others of its second, ~20 ms. A
+    kill loses at most the documents of the second in progress, which a re-run adds."""
+
+    MAX_PENDING_BYTES = 64 << 20  # a checkpoint sooner when this much N-Triples waits
 
     def __init__(self, store: OxigraphStore) -> None:
         super().__init__(store)
         self._writing: OxigraphStore._Writing | None = None
         self._db: ox.Store | None = None
         self._opened = 0.0
+        self._pending: dict[str, DocumentData] = {}  # by graph IRI
+        self._pending_bytes = 0
 
     def _open(self) -> ox.Store:
-        if self._db is not None and time.monotonic() - self._opened > CHECKPOINT_S:
+        if self._db is not None and (time.monotonic() - self._opened > CHECKPOINT_S
+                                     or self._pending_bytes > self.MAX_PENDING_BYTES):
             self.close()
         if self._db is None:
             writing = self.store.writer()
@@ -508,20 +524,36 @@ class _OxigraphBatch(DocumentBatch):
             self._writing, self._opened = writing, time.monotonic()
         return self._db
 
+    def _load_pending(self) -> None:
+        pending, self._pending, self._pending_bytes = self._pending, {}, 0
+        if pending and self._db is not None:
+            self._db.bulk_load(union_graph.nquads_with_union(
+                (d.graph, d.ntriples) for d in pending.values()),
+                               format=ox.RdfFormat.N_QUADS)
+
     def close(self) -> None:
-        writing, self._writing, self._db = self._writing, None, None
-        if writing is not None:
-            writing.__exit__(None, None, None)
+        try:
+            self._load_pending()
+        finally:
+            writing, self._writing, self._db = self._writing, None, None
+            if writing is not None:
+                writing.__exit__(None, None, None)
 
     def put(self, doc: DocumentData) -> str:
+        if doc.graph in self._pending:  # the same graph twice: the first goes in first
+            self._load_pending()
         db = self._open()
         g = ox.NamedNode(doc.graph)
         old_hash = _stored_hash(db, g)
         if old_hash is not None and old_hash == doc.content_hash:
             return "unchanged"
         if not db.contains_named_graph(g):
-            union_graph.add_graph(db, g, doc.ntriples)
+            self._pending[doc.graph] = doc
+            self._pending_bytes += len(doc.ntriples)
             return "added"
+        # a replacement takes out of the union what only the old graph held, reading the
+        # store as the waiting documents leave it
+        self._load_pending()
         union_graph.replace_graph(db, g, doc.ntriples)
         return "added" if old_hash is None else "replaced"
 

@@ -20,7 +20,6 @@ import rdflib
 import rdflib.plugin
 from rdflib import RDF, RDFS, SH, BNode, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.plugins.serializers.nt import _nt_row  # rdflib's own N-Triples line writer
 from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.processor import SPARQLProcessor
@@ -29,6 +28,7 @@ from rdflib.term import Node
 from rdflib.util import from_n3
 
 from policykg import resources
+from policykg.doc_graph import DocumentGraph, GraphText, graph_text
 
 # Report order: the problems that make a graph fail come first.
 _SEVERITIES = ("Violation", "Warning", "Info")
@@ -180,40 +180,25 @@ class ValidationReport:
 DEFAULT_ENGINE = "auto"  # see ENGINES
 
 
-@dataclass(frozen=True)
-class GraphText:
-    """A graph in N-Triples (what rudof reads, and what a store takes), written in the same
-    pass over the triples that notes whether the graph is plain (see `_plain`): one walk
-    through an rdflib graph instead of three."""
-
-    ntriples: str
-    plain: bool
-
-
-def graph_text(g: rdflib.Graph) -> GraphText:
-    rows, plain = [], True
-    for triple in g:
-        if plain:
-            plain = _plain_terms(triple)
-        rows.append(_nt_row(triple))
-    return GraphText("".join(rows), plain)
-
-
-def validate(data: rdflib.Graph | rdflib.Dataset, engine: str = DEFAULT_ENGINE,
-             text: GraphText | None = None) -> ValidationReport:
+def validate(data: rdflib.Graph | rdflib.Dataset | DocumentGraph,
+             engine: str = DEFAULT_ENGINE, text: GraphText | None = None) -> ValidationReport:
     """Validate a graph, or a dataset as the union of all its graphs.
 
     A document's named graph is meant to validate on its own; validating the union checks
     that the graphs also agree with each other (e.g. no two items share an ordinal).
     `engine`: "auto" (the default, see ENGINES), "rudof" alone, or "pyshacl" alone (the
-    reference implementation). `text`: the graph's `graph_text`, when the caller has it.
+    reference implementation). `text`: the graph's `graph_text`, when the caller has it. A
+    mapper's `DocumentGraph` is validated from its text; its rdflib Graph is built only if
+    pySHACL is needed.
     """
     run = _RUNS.get(engine)
     if run is None:
         raise ValueError(f"unknown SHACL engine {engine!r}: choose one of {', '.join(ENGINES)}")
-    if data.context_aware:
-        data, text = _union(data), None
-    results = run(data, text)
+    if isinstance(data, DocumentGraph):
+        results = run(data.graph, data.text())
+    else:
+        graph = _union(data) if data.context_aware else data
+        results = run(lambda: graph, None if data.context_aware else text)
     return ValidationReport(conforms=not _any_violation(results), results=results)
 
 
@@ -221,34 +206,30 @@ def _any_violation(results: tuple[Violation, ...]) -> bool:
     return any(r.severity == "Violation" for r in results)
 
 
-def _auto(data_graph: rdflib.Graph, text: GraphText | None) -> tuple[Violation, ...]:
-    text = text or graph_text(data_graph)
+# Each engine takes the data graph as a function giving it (a document from the mapper
+# builds its rdflib Graph only if pySHACL reads it) and its text, if the caller has it.
+GraphOf = Callable[[], rdflib.Graph]
+
+
+def _auto(graph_of: GraphOf, text: GraphText | None) -> tuple[Violation, ...]:
+    text = text or graph_text(graph_of())
     if not text.plain:
-        return _pyshacl(data_graph)
+        return _pyshacl(graph_of)
     try:
-        results = _rudof(data_graph, text)
+        results = _rudof(graph_of, text)
     except Exception:  # rudof refused the graph or the shapes: the reference engine decides
-        return _pyshacl(data_graph)
-    return _pyshacl(data_graph) if _any_violation(results) else results
+        return _pyshacl(graph_of)
+    return _pyshacl(graph_of) if _any_violation(results) else results
 
 
-def _plain_terms(triple: tuple[Node, Node, Node]) -> bool:
-    """No blank node and no ill-typed literal: a graph of such triples rudof and pySHACL read
-    alike."""
-    for term in triple:
-        if isinstance(term, BNode) or (isinstance(term, Literal) and term.ill_typed):
-            return False
-    return True
-
-
-def _pyshacl(data_graph: rdflib.Graph, _text: GraphText | None = None) -> tuple[Violation, ...]:
+def _pyshacl(graph_of: GraphOf, _text: GraphText | None = None) -> tuple[Violation, ...]:
     # pySHACL mutates the shapes graph it is given, which breaks concurrent validations that
     # share one (pySHACL #314); copying ~1000 triples is cheap next to validating.
     shapes = rdflib.Graph()
     for triple in load_shapes():
         shapes.add(triple)
     _conforms, report_graph, _report_text = pyshacl.validate(
-        data_graph,
+        graph_of(),
         shacl_graph=shapes,
         # Mixed into a copy of the data graph, never into `data` itself.
         ont_graph=_load_ontology(),
@@ -263,7 +244,7 @@ def _pyshacl(data_graph: rdflib.Graph, _text: GraphText | None = None) -> tuple[
     return _results(report_graph)
 
 
-def _rudof(data_graph: rdflib.Graph, text: GraphText | None = None) -> tuple[Violation, ...]:
+def _rudof(graph_of: GraphOf, text: GraphText | None = None) -> tuple[Violation, ...]:
     from policykg import rudof_engine
 
     shapes = load_shapes()
@@ -277,7 +258,7 @@ def _rudof(data_graph: rdflib.Graph, text: GraphText | None = None) -> tuple[Vio
             value=_rudof_term(raw.value),
             shape=raw.shape if raw.shape and not raw.shape.startswith("_:") else None,
         )
-        for raw in rudof_engine.run((text or graph_text(data_graph)).ntriples,
+        for raw in rudof_engine.run((text or graph_text(graph_of())).ntriples,
                                     _load_ontology(), shapes_text())
     }
     return tuple(sorted(found, key=Violation._sort_key))
@@ -291,7 +272,7 @@ def _rudof(data_graph: rdflib.Graph, text: GraphText | None = None) -> tuple[Vio
 # blank node or an ill-typed literal goes to pySHACL, and so does every graph rudof finds a
 # violation in: the report of a failing graph is always pySHACL's. A graph rudof passes has
 # its result (warnings only) from rudof, in ~0.1 s instead of ~0.7 s.
-_RUNS: dict[str, Callable[[rdflib.Graph, GraphText | None], tuple[Violation, ...]]] = {
+_RUNS: dict[str, Callable[[GraphOf, GraphText | None], tuple[Violation, ...]]] = {
     "auto": _auto, "rudof": _rudof, "pyshacl": _pyshacl}
 ENGINES = tuple(_RUNS)
 
