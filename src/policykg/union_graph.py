@@ -88,7 +88,7 @@ def nquads_with_union(graphs: Iterable[tuple[str, bytes]]) -> bytes:
         if nt.count(b"\n") == nt.count(b" .\n") and nt.endswith(b"\n"):
             named = nt.replace(b" .\n", f" {graph} .\n".encode())
         else:
-            triples = list(ox.parse(nt, format=ox.RdfFormat.N_TRIPLES))
+            triples = [q.triple for q in ox.parse(nt, format=ox.RdfFormat.N_TRIPLES)]
             named = ox.serialize([ox.Quad(t.subject, t.predicate, t.object, graph)
                                   for t in triples], format=ox.RdfFormat.N_QUADS) or b""
             nt = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
