@@ -91,16 +91,8 @@ def _execute(store, req: QueryRequest) -> QueryReply:
         media = choose(req.accept, offered)
         if media is None:
             return QueryReply(406, "", b"", offered=offered)
-        variables = [v.value for v in res.variables]
-        rows: list[tuple[object, ...]] = []
-        truncated = False
-        for sol in res:
-            if len(rows) >= req.max_rows:
-                truncated = True
-                break
-            rows.append(tuple(sol))  # its values in the order of the variables
-        body = R.write_select(variables, rows, R.SELECT_TYPES[media], truncated)
-        return QueryReply(200, media, body, truncated, len(rows))
+        body, rows, truncated = R.write_select(res, R.SELECT_TYPES[media], req.max_rows)
+        return QueryReply(200, media, body, truncated, rows)
     if isinstance(res, ox.QueryBoolean):
         offered = list(R.SELECT_TYPES)
         media = choose(req.accept, offered)

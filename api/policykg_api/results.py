@@ -1,14 +1,11 @@
 """Serialising query results with a row cap, and the media types each result form offers.
 
-SELECT results are written here (JSON, XML, CSV, TSV) so that a capped result can say it
-was truncated; graphs (CONSTRUCT/DESCRIBE) are written by pyoxigraph."""
+SELECT results are capped at the row limit here (the capped result saying it was truncated)
+and written by pyoxigraph, as are graphs (CONSTRUCT/DESCRIBE)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
@@ -48,78 +45,69 @@ def format_accept(values: list[str]) -> list[tuple[str, float]] | None:
     return None
 
 
-def _term_json(t: object) -> dict:
-    if isinstance(t, ox.NamedNode):
-        return {"type": "uri", "value": t.value}
-    if isinstance(t, ox.BlankNode):
-        return {"type": "bnode", "value": t.value}
-    if isinstance(t, ox.Literal):
-        d = {"type": "literal", "value": t.value}
-        if t.language:
-            d["xml:lang"] = t.language
-        elif t.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
-            d["datatype"] = t.datatype.value
-        return d
-    return {"type": "triple", "value": str(t)}
+# Results formats as pyoxigraph names them.
+NATIVE = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
+          "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
 
 
-def _term_xml(t: object) -> str:
-    if isinstance(t, ox.NamedNode):
-        return f"<uri>{escape(t.value)}</uri>"
-    if isinstance(t, ox.BlankNode):
-        return f"<bnode>{escape(t.value)}</bnode>"
-    if isinstance(t, ox.Literal):
-        if t.language:
-            return f"<literal xml:lang={quoteattr(t.language)}>{escape(t.value)}</literal>"
-        if t.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
-            return f"<literal datatype={quoteattr(t.datatype.value)}>{escape(t.value)}</literal>"
-        return f"<literal>{escape(t.value)}</literal>"
-    return f"<literal>{escape(str(t))}</literal>"
+class _Full(Exception):
+    """Raised into pyoxigraph's writer to stop it (and the query) at the row cap."""
 
 
-def _term_tsv(t: object) -> str:
-    return "" if t is None else str(t)  # pyoxigraph's str() is N-Triples/Turtle syntax
+class _FirstLines:
+    """A file for pyoxigraph's TSV writer that keeps the first `limit` lines and stops the
+    writer as soon as anything follows them."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.lines, self.over = limit, 0, False
+        self.parts: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        data = bytes(data)
+        n = data.count(b"\n")
+        if self.lines + n < self.limit:
+            self.parts.append(data)
+            self.lines += n
+            return len(data)
+        end = -1
+        for _ in range(self.limit - self.lines):
+            end = data.index(b"\n", end + 1)
+        self.parts.append(data[:end + 1])
+        self.lines = self.limit
+        if end + 1 < len(data):
+            self.over = True
+            raise _Full
+        return len(data)
+
+    def flush(self) -> None:
+        pass
 
 
-def _term_csv(t: object) -> str:
-    """CSV results: IRIs and literals as their plain value, blank nodes as _:label."""
-    if t is None:
-        return ""
-    if isinstance(t, ox.BlankNode):
-        return f"_:{t.value}"
-    return getattr(t, "value", str(t))
-
-
-def write_select(variables: list[str], rows: list[tuple[object, ...]], fmt: str,
-                 truncated: bool) -> bytes:
-    if fmt == "json":
-        doc: dict = {"head": {"vars": variables}, "results": {"bindings": [
-            {v: _term_json(t) for v, t in zip(variables, row, strict=True) if t is not None}
-            for row in rows]}}
-        if truncated:
-            doc["results"]["truncated"] = True  # an extension field; the header says it too
-        return json.dumps(doc, ensure_ascii=False).encode("utf-8")
-    if fmt == "xml":
-        out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">',
-               "<head>" + "".join(f"<variable name={quoteattr(v)}/>" for v in variables)
-               + "</head>", "<results>"]
-        for row in rows:
-            out.append("<result>" + "".join(
-                f"<binding name={quoteattr(v)}>{_term_xml(t)}</binding>"
-                for v, t in zip(variables, row, strict=True) if t is not None) + "</result>")
-        out.append("</results></sparql>")
-        return "\n".join(out).encode("utf-8")
-    buf = io.StringIO()
-    if fmt == "csv":
-        w = csv.writer(buf, lineterminator="\r\n")
-        w.writerow(variables)
-        for row in rows:
-            w.writerow([_term_csv(t) for t in row])
-    else:
-        buf.write("\t".join("?" + v for v in variables) + "\n")
-        for row in rows:
-            buf.write("\t".join(_term_tsv(t) for t in row) + "\n")
-    return buf.getvalue().encode("utf-8")
+def write_select(res: ox.QuerySolutions, fmt: str, max_rows: int) -> tuple[bytes, int, bool]:
+    """SELECT results in `fmt` ("json", "xml", "csv", "tsv"), at most `max_rows` of them:
+    (body, rows, truncated). Written by pyoxigraph, never row by row in Python (which cost
+    ~2.4 ms per 1,000 rows): its TSV (one line per row, so the cap is a count of lines) is
+    cut at the cap, stopping the query there, and read back into the format asked for.
+    A truncated JSON result says so in a `truncated` field too."""
+    sink = _FirstLines(max_rows + 1)  # the header, then the rows
+    try:
+        res.serialize(sink, format=ox.QueryResultsFormat.TSV)
+    except _Full:
+        pass
+    tsv = b"".join(sink.parts)
+    rows, truncated = sink.lines - 1, sink.over
+    if fmt == "tsv":
+        return tsv, rows, truncated
+    body = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV).serialize(
+        format=NATIVE[fmt])
+    if truncated and fmt == "json":
+        if body.endswith(b"]}}"):
+            body = body[:-2] + b',"truncated":true}}'
+        else:  # not laid out as expected: the slow, sure way
+            doc = json.loads(body)
+            doc["results"]["truncated"] = True
+            body = json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    return body, rows, truncated
 
 
 def write_boolean(value: bool, fmt: str) -> bytes:

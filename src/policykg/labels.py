@@ -12,12 +12,11 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-import jieba
 from pypinyin import lazy_pinyin
 
 from policykg.compose import compose
 from policykg.gazetteer import load_gazetteer
-from policykg.segment import tokenizer
+from policykg.segment import plain_tokenizer, tokenizer
 from policykg.termbase import load_termbase
 
 METHODS = ("official", "curated", "composed", "transliterated")
@@ -53,7 +52,7 @@ def transliterate(zh: str) -> str:
             continue
         # Our user dictionary keeps long names whole; romanise those word by word as
         # jieba's own dictionary splits them, not as one run-together string.
-        sub = jieba.lcut(tok, HMM=False) if len(tok) > 4 else [tok]
+        sub = plain_tokenizer().lcut(tok, HMM=False) if len(tok) > 4 else [tok]
         words.extend("".join(lazy_pinyin(w)) for w in sub)
     s = " ".join(w for w in words if w)
     s = re.sub(r"\s+([,;:)])", r"\1", s)

@@ -41,9 +41,20 @@ def user_dictionary() -> str:
 
 
 @cache
-def tokenizer() -> jieba.Tokenizer:
+def plain_tokenizer() -> jieba.Tokenizer:
+    """jieba with its own dictionary alone (what `jieba.lcut` uses), loaded once for both
+    tokenizers here: reading it costs ~0.6 s a process, copying it ~20 ms."""
     tk = jieba.Tokenizer()
     tk.initialize()
+    return tk
+
+
+@cache
+def tokenizer() -> jieba.Tokenizer:
+    """jieba with the user words added."""
+    plain = plain_tokenizer()
+    tk = jieba.Tokenizer()
+    tk.FREQ, tk.total, tk.initialized = dict(plain.FREQ), plain.total, True
     for w in sorted(user_words()):
         tk.add_word(w)
     return tk

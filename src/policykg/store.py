@@ -488,7 +488,7 @@ class OxigraphStore(GraphStore):
 
 # How long a batch keeps the store's files open for writing before it closes them (flushed,
 # the generation bumped) and opens them again: readers see documents arrive during a long
-# ingest, and a kill loses nothing either way (each document is committed as it is put).
+# ingest, and a kill loses at most the documents that were waiting for the checkpoint.
 CHECKPOINT_S = 1.0
 
 
