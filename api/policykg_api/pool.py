@@ -282,7 +282,10 @@ class QueryPool:
         self.failed_starts = 0
 
     async def start(self) -> None:
-        self._idle = asyncio.Queue()
+        # the worker back last goes out first: at low concurrency one worker answers most
+        # queries, with its store's caches warm (handed out in turn, each worker's own
+        # caches warmed more slowly and a query took up to twice as long meanwhile)
+        self._idle = asyncio.LifoQueue()
         self._writers = asyncio.Lock()
         for _ in range(self.size):
             self._spawn()
