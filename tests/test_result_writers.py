@@ -15,11 +15,23 @@ from policykg_api.results import NATIVE, write_select
 DATA = """
 <urn:a> <urn:p> "x"@en , "y" , 3 , "2025-01-01"^^<http://www.w3.org/2001/XMLSchema#date> .
 <urn:a> <urn:p> _:b1 , "引号 \\"quoted\\" {\\"" , "tab\\tand\\nline" , "]}}" .
-<urn:b> <urn:p> "x"@en , <urn:a> , <<( <urn:a> <urn:p> <urn:b> )>> .
+<urn:b> <urn:p> "x"@en , <urn:a> , <<( <urn:a> <urn:p> <urn:b> )>> , "a,{"@en , "b,{" .
+<urn:c> <urn:p> "[{\\"v\\":{\\"w\\"},{" , "<result>" .
 """
 QUERY = ("SELECT ?s ?o ?z WHERE { ?s <urn:p> ?o OPTIONAL { ?o <urn:q> ?z } } "
          "ORDER BY ?s STR(?o)")
-ROWS = 11
+ROWS = 15
+
+
+class Runs:
+    """The query as the writer runs it, counting its runs."""
+
+    def __init__(self, store: ox.Store, query: str = QUERY) -> None:
+        self.store, self.query, self.n = store, query, 0
+
+    def __call__(self) -> ox.QuerySolutions:
+        self.n += 1
+        return self.store.query(self.query)
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +44,7 @@ def store() -> ox.Store:
 @pytest.mark.parametrize("fmt", list(NATIVE))
 @pytest.mark.parametrize("cap", [ROWS, ROWS + 1, 10_000])
 def test_under_the_cap_the_result_is_pyoxigraphs_own(store, fmt, cap):
-    body, rows, truncated = write_select(store.query(QUERY), fmt, cap)
+    body, rows, truncated = write_select(lambda: store.query(QUERY), fmt, cap)
     assert (rows, truncated) == (ROWS, False)
     assert body == store.query(QUERY).serialize(format=NATIVE[fmt])
 
@@ -40,7 +52,7 @@ def test_under_the_cap_the_result_is_pyoxigraphs_own(store, fmt, cap):
 @pytest.mark.parametrize("cap", [0, 1, 4, ROWS - 1])
 def test_over_the_cap_the_first_rows_are_kept_and_said_to_be_cut(store, cap):
     whole = json.loads(store.query(QUERY).serialize(format=ox.QueryResultsFormat.JSON))
-    body, rows, truncated = write_select(store.query(QUERY), "json", cap)
+    body, rows, truncated = write_select(lambda: store.query(QUERY), "json", cap)
     doc = json.loads(body)
     assert (rows, truncated) == (cap, True)
     assert doc["results"].pop("truncated") is True
@@ -50,7 +62,7 @@ def test_over_the_cap_the_first_rows_are_kept_and_said_to_be_cut(store, cap):
 
 @pytest.mark.parametrize("fmt", ["tsv", "csv", "xml"])
 def test_other_formats_are_cut_at_the_same_row(store, fmt):
-    body, rows, truncated = write_select(store.query(QUERY), fmt, 3)
+    body, rows, truncated = write_select(lambda: store.query(QUERY), fmt, 3)
     assert (rows, truncated) == (3, True)
     again = ox.parse_query_results(body, format=NATIVE[fmt]) if fmt != "csv" else None
     if again is not None:
@@ -60,9 +72,51 @@ def test_other_formats_are_cut_at_the_same_row(store, fmt):
 
 
 def test_an_empty_result_and_one_without_variables(store):
-    body, rows, truncated = write_select(store.query("SELECT ?x WHERE { ?x <urn:none> ?y }"),
-                                         "json", 5)
+    none = "SELECT ?x WHERE { ?x <urn:none> ?y }"
+    body, rows, truncated = write_select(lambda: store.query(none), "json", 5)
     assert (rows, truncated) == (0, False)
     assert json.loads(body)["results"]["bindings"] == []
-    body, rows, truncated = write_select(store.query("SELECT * WHERE {}"), "json", 5)
+    body, rows, truncated = write_select(lambda: store.query("SELECT * WHERE {}"), "json", 5)
     assert (rows, truncated) == (1, False) and json.loads(body)["results"]["bindings"] == [{}]
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_result_within_the_cap_is_written_once_straight_into_its_format(store, fmt):
+    """Literals holding what a row's start looks like (`,{`, `[{`, `<result>`) neither
+    miscount the rows nor send a result within the cap down the second, exact way."""
+    runs = Runs(store)
+    body, rows, truncated = write_select(runs, fmt, ROWS)
+    assert (rows, truncated, runs.n) == (ROWS, False, 1)
+    assert body == store.query(QUERY).serialize(format=NATIVE[fmt])
+
+
+def test_a_result_over_the_cap_is_run_again_and_cut_exactly(store):
+    runs = Runs(store)
+    _, rows, truncated = write_select(runs, "json", ROWS - 1)
+    assert (rows, truncated, runs.n) == (ROWS - 1, True, 2)
+
+
+@pytest.mark.parametrize("n", [2_999, 3_000])
+def test_rows_are_counted_across_the_writers_chunks(n):
+    """Thousands of rows reach the sink in many chunks: the count stays exact at the cap."""
+    s = ox.Store()
+    s.extend([ox.Quad(ox.NamedNode(f"urn:s{i}"), ox.NamedNode("urn:p"), ox.Literal(f"v,{{{i}"))
+              for i in range(3_000)])
+    q = "SELECT ?s ?o WHERE { ?s <urn:p> ?o }"
+    runs = Runs(s, q)
+    body, rows, truncated = write_select(runs, "json", n)
+    assert (rows, truncated) == (n, n < 3_000)
+    assert runs.n == (1 if n == 3_000 else 2)
+    assert len(json.loads(body)["results"]["bindings"]) == n
+
+
+def test_a_literal_holding_an_empty_rows_text_is_counted_exactly(store):
+    """`{}` in a value looks like a row without bindings: the rows are counted again the
+    exact way, and the answer is still the whole, right result."""
+    s = ox.Store()
+    s.load(b'<urn:a> <urn:p> "x{}y" , "z" .', format=ox.RdfFormat.TURTLE)
+    q = "SELECT ?o WHERE { ?s <urn:p> ?o } ORDER BY ?o"
+    runs = Runs(s, q)
+    body, rows, truncated = write_select(runs, "json", 2)
+    assert (rows, truncated, runs.n) == (2, False, 2)
+    assert body == s.query(q).serialize(format=ox.QueryResultsFormat.JSON)

@@ -91,7 +91,12 @@ def _execute(store, req: QueryRequest) -> QueryReply:
         media = choose(req.accept, offered)
         if media is None:
             return QueryReply(406, "", b"", offered=offered)
-        body, rows, truncated = R.write_select(res, R.SELECT_TYPES[media], req.max_rows)
+        first = [res]
+
+        def run() -> ox.QuerySolutions:  # this run, then another if the writer needs one
+            return first.pop() if first else store.query(req.query, **opts)
+
+        body, rows, truncated = R.write_select(run, R.SELECT_TYPES[media], req.max_rows)
         return QueryReply(200, media, body, truncated, rows)
     if isinstance(res, ox.QueryBoolean):
         offered = list(R.SELECT_TYPES)
