@@ -85,6 +85,25 @@ def test_a_bulk_load_keeps_the_union_and_skips_the_files_default_graph(corpus_st
     assert assert_union(fresh) == assert_union(corpus_store)
 
 
+def test_a_bulk_load_that_fails_leaves_a_store_repaired_when_next_opened(corpus_store,
+                                                                         tmp_path):
+    """The file's load is atomic, the union's copies load beside it: a file broken near
+    its end leaves none of its graphs, and no copy the union keeps without them."""
+    good = corpus_store.export("nq")
+    nq = tmp_path / "broken.nq"
+    nq.write_bytes(good + b"<urn:x:s> <urn:x:p> this is not N-Quads .\n")
+    fresh = OxigraphStore(tmp_path / "fresh")
+    with pytest.raises(SyntaxError):
+        fresh.bulk_load(nq)
+    reopened = OxigraphStore(tmp_path / "fresh")
+    assert len(reopened) == 0
+    assert assert_union(reopened) == set()
+    assert union_graph.has_layout(reopened.path)
+    nq.write_bytes(good)  # mended: it loads
+    report = reopened.bulk_load(nq)
+    assert report.graphs == 5 and assert_union(reopened) == assert_union(corpus_store)
+
+
 def test_a_user_update_is_followed_by_the_union(corpus_store):
     g, s = "urn:x:graph", "urn:x:thing"
     corpus_store.user_update(

@@ -19,8 +19,11 @@ or whose repair was cut short (no LAYOUT file), is repaired when it is next open
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import pyoxigraph as ox
 
@@ -109,12 +112,70 @@ def remove_graph(db: ox.Store, graph: ox.NamedNode) -> None:
     db.update(_DROP_FROM_UNION.replace("$G", str(graph)))
 
 
-def default_copies(quads: Iterable[ox.Quad], outside: list[int]) -> Iterator[ox.Quad]:
-    """For a bulk load: a copy in the default graph of each quad of a named graph; quads in
-    the file's own default graph are counted in `outside[0]` (documents are named graphs:
-    they are then taken out with DROP_STRAYS)."""
-    for q in quads:
-        if isinstance(q.graph_name, ox.DefaultGraph):
-            outside[0] += 1
-        else:
-            yield ox.Quad(q.subject, q.predicate, q.object, _DEFAULT)
+class UnionCopies:
+    """For a bulk load: copies in the default graph of the triples of a dataset file's named
+    graphs, loaded beside the file itself (`with UnionCopies(db, path, fmt): db.bulk_load(…)`).
+    A second reading of the file (lenient: the load of the file checks it) is written as
+    N-Triples into a pipe by one thread and bulk-loaded from the pipe by another, both
+    mostly in pyoxigraph's Rust without the GIL. Quads in the file's own default graph are
+    counted in `outside` (documents are named graphs: the caller takes them out with
+    DROP_STRAYS). At 1M triples this took the load from 13.3 s (the copies made as Python
+    objects and bulk-extended) to ~9.2 s, about pyoxigraph's time for the file alone.
+
+    `reading` wraps the file as this reading takes it (a progress count: the file's own load
+    reads it by path, in Rust, which a Python file object would slow down while this
+    thread holds the GIL). Not atomic with the file's load: the caller marks the store as
+    needing repair until both are in (`unmark_layout`)."""
+
+    def __init__(self, db: ox.Store, path: Path, fmt: ox.RdfFormat,
+                 reading: Callable[[BinaryIO], BinaryIO] = lambda f: f) -> None:
+        self.db, self.path, self.fmt, self.reading = db, path, fmt, reading
+        self.outside = 0
+        self.errors: list[BaseException] = []
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def _triples(self) -> Iterator[ox.Triple]:
+        with open(self.path, "rb") as f:
+            for q in ox.parse(self.reading(f), format=self.fmt, lenient=True):
+                if self._stop.is_set():
+                    return
+                if isinstance(q.graph_name, ox.DefaultGraph):
+                    self.outside += 1
+                else:
+                    yield q.triple
+
+    def _guarded(self, fn: Callable[[], None]) -> Callable[[], None]:
+        def run() -> None:
+            try:
+                fn()
+            except BaseException as e:  # raised by __exit__, in the caller's thread
+                self.errors.append(e)
+                self._stop.set()
+        return run
+
+    def __enter__(self) -> UnionCopies:
+        read_end, write_end = os.pipe()
+
+        def write() -> None:
+            with os.fdopen(write_end, "wb", buffering=1 << 20) as out:
+                ox.serialize(self._triples(), out, format=ox.RdfFormat.N_TRIPLES)
+
+        def load() -> None:
+            with os.fdopen(read_end, "rb", buffering=1 << 20) as inp:
+                self.db.bulk_load(inp, format=ox.RdfFormat.N_TRIPLES, to_graph=_DEFAULT,
+                                  lenient=True)
+
+        self._threads = [threading.Thread(target=self._guarded(f), name=f"union-{f.__name__}")
+                         for f in (write, load)]
+        for t in self._threads:
+            t.start()
+        return self
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is not None:
+            self._stop.set()  # the file's load failed: stop reading it
+        for t in self._threads:
+            t.join()
+        if exc_type is None and self.errors:
+            raise self.errors[0]
