@@ -1,13 +1,12 @@
 """Ingest: build each document, validate it alone, and put it into the store. A document
 that fails the shapes is refused (nothing of it is stored); the others go in.
 
-Building and validating a document (~0.4 s of CPU for 10 KB of text: ~0.3 s building, ~0.1 s
-rudof validating; pySHACL alone took ~0.7 s more) need
-nothing from the store, so with several files they run in worker processes, one document
-per task, which also write the graph as N-Triples (handing over bytes, not an rdflib
-graph to pickle and unpickle). The store is written from this process alone, in the order of
-the files, in one `batch` (one opening of the store's files for all of them), each document
-still its own transaction.
+Building and validating a document need nothing from the store: for ~10 KB of text (~2,100
+triples) ~17 ms extracting, ~14 ms mapping, ~2 ms writing N-Triples and ~37 ms validating
+(rudof; pySHACL took ~0.3 s). With several files they run in worker processes, one
+document per task, which hand over the N-Triples text (bytes, not an rdflib graph to pickle
+and unpickle). The store is written from this process alone, in the order of the files, in
+one `batch` (see the store's: the embedded one bulk-loads each second's new documents).
 """
 
 from __future__ import annotations

@@ -511,9 +511,8 @@ class _OxigraphBatch(DocumentBatch):
     def _load_pending(self) -> None:
         pending, self._pending, self._pending_bytes = self._pending, {}, 0
         if pending and self._db is not None:
-            self._db.bulk_load(union_graph.nquads_with_union(
-                (d.graph, d.ntriples) for d in pending.values()),
-                               format=ox.RdfFormat.N_QUADS)
+            data = union_graph.nquads_with_union((d.graph, d.ntriples) for d in pending.values())
+            self._db.bulk_load(data, format=ox.RdfFormat.N_QUADS)
 
     def close(self) -> None:
         try:

@@ -119,8 +119,9 @@ class UnionCopies:
     N-Triples into a pipe by one thread and bulk-loaded from the pipe by another, both
     mostly in pyoxigraph's Rust without the GIL. Quads in the file's own default graph are
     counted in `outside` (documents are named graphs: the caller takes them out with
-    DROP_STRAYS). At 1M triples this took the load from 13.3 s (the copies made as Python
-    objects and bulk-extended) to ~9.2 s, about pyoxigraph's time for the file alone.
+    DROP_STRAYS). Measured at 1M triples, runs in turn on one machine: 16.1–17.4 s with the
+    copies made as Python objects and bulk-extended, 13.6–14.9 s this way (pyoxigraph's
+    loader alone on the file: 9.3–11.9 s).
 
     `reading` wraps the file as this reading takes it (a progress count: the file's own load
     reads it by path, in Rust, which a Python file object would slow down while this
