@@ -95,6 +95,7 @@ def test_a_bulk_load_that_fails_leaves_a_store_repaired_when_next_opened(corpus_
     fresh = OxigraphStore(tmp_path / "fresh")
     with pytest.raises(SyntaxError):
         fresh.bulk_load(nq)
+    assert not list((tmp_path / "fresh").glob("union-copies-*"))  # its work file is gone
     reopened = OxigraphStore(tmp_path / "fresh")
     assert len(reopened) == 0
     assert assert_union(reopened) == set()

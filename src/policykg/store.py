@@ -13,6 +13,7 @@ from __future__ import annotations
 import fcntl
 import io
 import os
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -457,7 +458,8 @@ class OxigraphStore(GraphStore):
                 before = _count(db, _COUNT_NAMED)
             if self.path is not None:  # until the union's copies are in too
                 union_graph.unmark_layout(self.path)
-            with union_graph.UnionCopies(db, path, fmt,
+            work_dir = self.path if self.path is not None else Path(tempfile.gettempdir())
+            with union_graph.UnionCopies(db, path, fmt, work_dir,
                                          lambda f: _Counting(f, on_progress)) as copies:
                 db.bulk_load(path=str(path), format=fmt)
             if copies.outside:

@@ -19,7 +19,7 @@ or whose repair was cut short (no LAYOUT file), is repaired when it is next open
 
 from __future__ import annotations
 
-import os
+import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -115,26 +115,30 @@ def remove_graph(db: ox.Store, graph: ox.NamedNode) -> None:
 class UnionCopies:
     """For a bulk load: copies in the default graph of the triples of a dataset file's named
     graphs, loaded beside the file itself (`with UnionCopies(db, path, fmt): db.bulk_load(…)`).
-    A second reading of the file (lenient: the load of the file checks it) is written as
-    N-Triples into a pipe by one thread and bulk-loaded from the pipe by another, both
-    mostly in pyoxigraph's Rust without the GIL. Quads in the file's own default graph are
-    counted in `outside` (documents are named graphs: the caller takes them out with
-    DROP_STRAYS). Measured at 1M triples, runs in turn on one machine: 16.1–17.4 s with the
-    copies made as Python objects and bulk-extended, 13.6–14.9 s this way (pyoxigraph's
-    loader alone on the file: 9.3–11.9 s).
+    In a thread, a second reading of the file (lenient: the load of the file checks it) is
+    written as N-Triples to a temporary file beside the store, which pyoxigraph's bulk
+    loader then reads by path, in Rust, while the file's own load goes on. Quads in the
+    file's own default graph are counted in `outside` (documents are named graphs: the
+    caller takes them out with DROP_STRAYS).
+
+    Measured at 1M triples, runs in turn on one machine: 16.1–17.4 s with the copies made as
+    Python objects and bulk-extended; 13.6–14.9 s streamed through a pipe into a second
+    bulk loader, whose reads from Python waited on the GIL held by the thread writing the
+    pipe (at 10M, 165.6 s against pyoxigraph's 78.2 s for the file alone); see bench/ for
+    this way's figures.
 
     `reading` wraps the file as this reading takes it (a progress count: the file's own load
-    reads it by path, in Rust, which a Python file object would slow down while this
-    thread holds the GIL). Not atomic with the file's load: the caller marks the store as
-    needing repair until both are in (`unmark_layout`)."""
+    reads it by path, in Rust). Not atomic with the file's load: the caller marks the store
+    as needing repair until both are in (`unmark_layout`)."""
 
-    def __init__(self, db: ox.Store, path: Path, fmt: ox.RdfFormat,
+    def __init__(self, db: ox.Store, path: Path, fmt: ox.RdfFormat, work_dir: Path,
                  reading: Callable[[BinaryIO], BinaryIO] = lambda f: f) -> None:
         self.db, self.path, self.fmt, self.reading = db, path, fmt, reading
+        self.work_dir = work_dir
         self.outside = 0
-        self.errors: list[BaseException] = []
+        self.error: BaseException | None = None
         self._stop = threading.Event()
-        self._threads: list[threading.Thread] = []
+        self._thread = threading.Thread(target=self._run, name="union-copies")
 
     def _triples(self) -> Iterator[ox.Triple]:
         with open(self.path, "rb") as f:
@@ -146,37 +150,25 @@ class UnionCopies:
                 else:
                     yield q.triple
 
-    def _guarded(self, fn: Callable[[], None]) -> Callable[[], None]:
-        def run() -> None:
-            try:
-                fn()
-            except BaseException as e:  # raised by __exit__, in the caller's thread
-                self.errors.append(e)
-                self._stop.set()
-        return run
+    def _run(self) -> None:
+        try:
+            with tempfile.NamedTemporaryFile(dir=self.work_dir, prefix="union-copies-",
+                                             suffix=".nt") as tmp:
+                ox.serialize(self._triples(), tmp, format=ox.RdfFormat.N_TRIPLES)
+                tmp.flush()
+                if not self._stop.is_set():
+                    self.db.bulk_load(path=tmp.name, format=ox.RdfFormat.N_TRIPLES,
+                                      to_graph=_DEFAULT, lenient=True)
+        except BaseException as e:  # raised by __exit__, in the caller's thread
+            self.error = e
 
     def __enter__(self) -> UnionCopies:
-        read_end, write_end = os.pipe()
-
-        def write() -> None:
-            with os.fdopen(write_end, "wb", buffering=1 << 20) as out:
-                ox.serialize(self._triples(), out, format=ox.RdfFormat.N_TRIPLES)
-
-        def load() -> None:
-            with os.fdopen(read_end, "rb", buffering=1 << 20) as inp:
-                self.db.bulk_load(inp, format=ox.RdfFormat.N_TRIPLES, to_graph=_DEFAULT,
-                                  lenient=True)
-
-        self._threads = [threading.Thread(target=self._guarded(f), name=f"union-{f.__name__}")
-                         for f in (write, load)]
-        for t in self._threads:
-            t.start()
+        self._thread.start()
         return self
 
     def __exit__(self, exc_type: object, *exc: object) -> None:
         if exc_type is not None:
             self._stop.set()  # the file's load failed: stop reading it
-        for t in self._threads:
-            t.join()
-        if exc_type is None and self.errors:
-            raise self.errors[0]
+        self._thread.join()
+        if exc_type is None and self.error is not None:
+            raise self.error
