@@ -37,6 +37,8 @@ from bench.service import (  # noqa: E402
     BUDGET_S,
     LOOKUP_DOC_PATH,
     LOOKUP_PATH,
+    MORE_RUNS,
+    MORE_RUNS_S,
     NO_CACHE,
     SEARCH_PATH,
     WRK_HINT,
@@ -270,7 +272,11 @@ def write_outputs(args: argparse.Namespace, prof: dict, result: dict, ingest: di
     notes = [f"Sizes planned: {', '.join(f'{n:,}' for n in prof['sizes'])}; measured: "
              f"{', '.join(f'{n:,}' for n in done)} (the files are rewritten after each size).",
              f"Each query's runs stop after {BUDGET_S:.0f} s (at least one run): the medians of "
-             "the heaviest queries at the largest sizes are of fewer runs.",
+             "the heaviest queries at the largest sizes are of fewer runs. A cheap query is "
+             f"run up to {MORE_RUNS} times while its runs take under {MORE_RUNS_S:.0f} s.",
+             "/sparql and rdflib-endpoint are timed through one keep-alive connection of the "
+             "standard library's http.client (httpx spent ~0.4 ms of its own on a request); "
+             "each query's direct and HTTP runs are taken in turn.",
              f"rdflib-endpoint is run up to {prof['peer_max']:,} triples and whole-store "
              f"SHACL (ours and plain pySHACL) up to {prof['validate_max']:,}: beyond them "
              "each would take longer than the run's hour on this machine."]

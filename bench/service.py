@@ -236,7 +236,7 @@ def measure_mix(store: Path, server: Server, runs: int) -> list[MixRow]:
             h, body_http = _first(lambda q=q: client.post_query(q))
             d, body_direct = _first(lambda q=q: direct(db, q))
             if max(h, d) < BUDGET_S * 1000:
-                client.post_query(q)  # the server's second worker warmed too
+                client.post_query(q)  # a second warm-up: the answering worker's caches
                 d, h = paired(lambda q=q: direct(db, q), lambda q=q: client.post_query(q),
                               runs)
             rows.append(MixRow(name, d, h, rows_direct=_size(body_direct, q),
