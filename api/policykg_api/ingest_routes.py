@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from rdflib import URIRef
 
 from policykg.build import DocumentBuild, build_data
+from policykg.store import DocumentData
 from policykg.validate import ValidationReport, validate
 from policykg_api.auth import write_denied
 from policykg_api.indexing import subjects_of
@@ -21,7 +22,8 @@ _NAME = re.compile(r"^[^/\\\x00]{1,200}$")
 
 def _build(data: bytes, name: str, base: str) -> tuple[DocumentBuild, ValidationReport | None]:
     doc = build_data(data, Path(name), base)
-    return doc, (validate(doc.graph) if doc.graph is not None else None)
+    # from the mapper's N-Triples: an rdflib Graph is built only if pySHACL reports
+    return doc, (validate(doc.mapped) if doc.mapped is not None else None)
 
 
 _BODY = {"requestBody": {"required": True, "description": "The document's bytes", "content": {
@@ -56,24 +58,25 @@ async def ingest(request: Request, name: str) -> Response:
     # reading a document is CPU work: off the event loop
     doc, report = await loop.run_in_executor(None, _build, data, name,
                                              request.app.state.settings.base)
-    if doc.graph is None or report is None:
+    mapped = doc.mapped
+    if mapped is None or report is None:
         return PlainTextResponse(f"{doc.error}\n", status_code=400 if doc.unreadable else 500)
-    graph = doc.graph
     if not report.conforms:
         return JSONResponse(status_code=422, content={
             "error": f"{name}: {len(report.violations())} SHACL violations; nothing stored",
             "violations": [v.line() for v in report.violations()][:100]})
     store = request.app.state.store
-    gid = str(graph.identifier)
+    gid = str(mapped.identifier)
+    data = DocumentData.of_text(gid, mapped.content_hash, mapped.text().ntriples)
     async with request.app.state.pool.exclusive():
         # what the old version described: entities it alone named leave the index
         before = await loop.run_in_executor(None, subjects_of, store, gid)
-        outcome = await loop.run_in_executor(None, store.put_document, graph)
+        outcome = await loop.run_in_executor(None, store.put, data)
     if outcome != "unchanged":
-        described = {str(s) for s in graph.subjects() if isinstance(s, URIRef)}
+        described = {str(s) for s, _, _ in mapped.triples if isinstance(s, URIRef)}
         await request.app.state.after_write(before | described)
     return JSONResponse(status_code=201 if outcome == "added" else 200, content={
-        "outcome": outcome, "graph": str(graph.identifier), "triples": len(graph)})
+        "outcome": outcome, "graph": gid, "triples": len(mapped)})
 
 
 @router.get("/documents", summary="The documents in the store")

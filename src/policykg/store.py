@@ -138,9 +138,13 @@ class GraphStore:
         raise NotImplementedError
 
     def put_document(self, graph: Graph) -> str:
-        """Add or replace one document's named graph, in one transaction."""
+        """Add or replace one document's named graph, whole or not at all."""
+        return self.put(DocumentData.of(graph))
+
+    def put(self, doc: DocumentData) -> str:
+        """`put_document` for a graph already in N-Triples."""
         with self.batch() as batch:
-            return batch.put(DocumentData.of(graph))
+            return batch.put(doc)
 
     def batch(self):
         """A context manager giving a `DocumentBatch`."""
