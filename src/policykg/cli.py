@@ -15,8 +15,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from policykg.build import build as run_build
-from policykg.build import input_files
 from policykg.ids import DEFAULT_BASE
 from policykg.resources import corpus_dir
 from policykg.serialise import FORMATS, serialise
@@ -54,6 +52,8 @@ def build(
     no_validate: Annotated[bool, typer.Option("--no-validate", help="Skip SHACL.")] = False,
 ) -> None:
     """Build a graph from documents, validate it against the shapes, write it."""
+    from policykg.build import build as run_build
+    from policykg.build import input_files
     from policykg.validate import validate
 
     fmt = _format_for(out_file, fmt)
@@ -287,20 +287,25 @@ def ingest(
     """Add documents to the persistent store: one named graph each, all or nothing per
     document; an unchanged document is skipped, a changed one replaced. N-Quads/TriG files
     (e.g. from `policykg export`) are bulk-loaded, graph by graph."""
-    from policykg.ingest import ingest as run_ingest
     from policykg.store import StoreError
 
     db = _store(store, update_endpoint, gsp_endpoint, store_config)
     try:
         datasets = [p for p in paths if p.is_file() and p.suffix.lower() in _DATASETS]
-        files = input_files([p for p in paths if p not in datasets]) if len(datasets) < len(
-            paths) else []
+        others = [p for p in paths if p not in datasets]
+        files: list[Path] = []
+        if others:  # (the extraction pipeline is imported only for documents: ~0.45 s)
+            from policykg.build import input_files
+
+            files = input_files(others)
         db.ensure_not_served()
     except (FileNotFoundError, StoreError) as e:
         _fail(str(e))
     for path in datasets:
         _bulk_load(db, path)
     if files:
+        from policykg.ingest import ingest as run_ingest
+
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                       console=err, transient=True, disable=len(files) < 2) as bar:
             task = bar.add_task("ingesting", total=len(files))

@@ -5,8 +5,6 @@ from __future__ import annotations
 import hashlib
 import re
 
-from pypinyin import lazy_pinyin
-
 from policykg.normalise import fold
 
 DEFAULT_BASE = "https://w3id.org/policykg/"
@@ -18,6 +16,8 @@ def short_hash(*parts: str, n: int = 12) -> str:
 
 def slug(text: str) -> str:
     """ASCII slug: pinyin for Chinese, lower case, hyphens."""
+    from pypinyin import lazy_pinyin  # (~0.2 s to import: not for commands that never slug)
+
     out = []
     for piece in lazy_pinyin(text, errors=lambda s: list(s)):
         piece = re.sub(r"[^a-z0-9]+", "-", piece.lower()).strip("-")
