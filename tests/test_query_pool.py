@@ -28,13 +28,16 @@ def store_dir(tmp_path):
 
 
 def _write(path, rows: list[tuple[str, str, str]]) -> None:
-    """(subject, object, graph) rows as the store writes documents: in their named graphs
-    and in the default graph, their union."""
+    """(subject, object, graph) rows as the store writes new documents: in their named
+    graphs and in the default graph, their union, in one bulk load."""
     ex = "http://example.org/"
+    graphs: dict[str, list[str]] = {}
+    for s, o, g in rows:
+        graphs.setdefault(ex + g, []).append(f'<{ex}{s}> <{ex}p> "{o}" .\n')
     with OxigraphStore(path).writer() as db:
-        db.extend([q for s, o, g in rows for q in union_graph.with_union(
-            ox.NamedNode(ex + g), [ox.Triple(ox.NamedNode(ex + s), ox.NamedNode(ex + "p"),
-                                             ox.Literal(o))])])
+        db.bulk_load(union_graph.nquads_with_union(
+            (g, "".join(lines).encode()) for g, lines in graphs.items()),
+            format=ox.RdfFormat.N_QUADS)
 
 
 def _run(coro):

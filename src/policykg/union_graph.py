@@ -71,15 +71,6 @@ def mark_layout(path: Path) -> None:
     tmp.replace(path / LAYOUT_FILE)
 
 
-def with_union(graph: ox.NamedNode, triples: Iterable[ox.Triple]) -> list[ox.Quad]:
-    """The quads of a new document graph and their copies in the default graph."""
-    out: list[ox.Quad] = []
-    for t in triples:
-        out.append(ox.Quad(t.subject, t.predicate, t.object, graph))
-        out.append(ox.Quad(t.subject, t.predicate, t.object, _DEFAULT))
-    return out
-
-
 def nquads_with_union(graphs: Iterable[tuple[str, bytes]]) -> bytes:
     """N-Quads of new document graphs, given as (IRI, N-Triples), and of their copies in the
     default graph. N-Triples as our writers write them (one triple per line, each ending in
