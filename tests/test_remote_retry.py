@@ -51,12 +51,18 @@ def test_an_update_picked_as_deadlock_victim_is_sent_again():
     assert len(bodies) == 4
 
 
-def test_a_deadlock_that_never_clears_is_a_clear_error():
+def test_a_deadlock_that_never_clears_is_a_clear_error(monkeypatch):
     bodies: list[str] = []
-    store = _store(_deadlocking(100, bodies))
+    pauses: list[float] = []
+    store = _store(_deadlocking(1000, bodies))
+    monkeypatch.setattr(store, "_sleep", pauses.append)
     with pytest.raises(StoreError, match="deadlocked"):
         store._upload("urn:g", LINES)
-    assert len(bodies) == 6  # bounded: six attempts, then the error
+    # bounded by time spent waiting, not by a count: ~20 s of pauses, none over a second
+    assert store.DEADLOCK_RETRY_S <= sum(pauses) < store.DEADLOCK_RETRY_S + 1
+    assert max(pauses) <= 1.0 and pauses[0] <= 0.05
+    assert len(bodies) == len(pauses) + 1 < 100
+    assert len(set(pauses)) > len(pauses) // 2  # jittered: clients do not retry in step
 
 
 def test_a_refusal_that_is_not_a_deadlock_still_splits_the_batch():

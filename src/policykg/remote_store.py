@@ -15,6 +15,8 @@ old graph by one `MOVE` operation, which the server runs as one transaction.
 from __future__ import annotations
 
 import contextlib
+import itertools
+import random
 import re
 import time
 import uuid
@@ -85,6 +87,9 @@ def _term(t: ox.NamedNode | ox.Literal) -> str:
 
 
 class RemoteStore(GraphStore):
+    DEADLOCK_RETRY_S = 20.0  # waiting, in all, before a deadlocked request is reported
+    _sleep = staticmethod(time.sleep)
+
     def __init__(self, config: RemoteConfig) -> None:
         self.config = config
         self._client: httpx.Client | None = None
@@ -232,12 +237,19 @@ class RemoteStore(GraphStore):
     def _post_again_on_deadlock(self, url: str, **kw) -> httpx.Response:
         """POST a query or a write, again when a serializable server picked it as a deadlock
         victim (Virtuoso's 40001 "Transaction deadlocked"): the server rolled it back whole,
-        so sending it again is safe, and it is what that SQL state asks the client to do."""
-        for attempt in range(6):
+        so sending it again is safe, and it is what that SQL state asks the client to do.
+        Waits grow to a second, jittered so two clients do not collide again in step, and
+        stop once DEADLOCK_RETRY_S seconds have been spent waiting: under a reader that
+        never pauses, a busy 2-core machine has seen six deadlocks in a row."""
+        waited = 0.0
+        for attempt in itertools.count():
             r = self._send("POST", url, **kw)
-            if r.status_code < 300 or not _DEADLOCK.search(r.text) or attempt == 5:
+            if (r.status_code < 300 or not _DEADLOCK.search(r.text)
+                    or waited >= self.DEADLOCK_RETRY_S):
                 return r
-            time.sleep(0.05 * 2 ** attempt)
+            pause = min(1.0, 0.05 * 2 ** attempt) * random.uniform(0.5, 1.0)
+            self._sleep(pause)
+            waited += pause
         raise AssertionError("unreachable")
 
     def _update(self, sparql: str) -> None:
