@@ -18,6 +18,10 @@ class Match(Generic[T]):
     payload: T
 
 
+def _place(hit: tuple) -> tuple[int, int]:
+    return hit[0], hit[1]  # leftmost, then longest (payloads need not be comparable)
+
+
 class NameMatcher(Generic[T]):
     def __init__(self, names: dict[str, T]) -> None:
         self._auto = ahocorasick.Automaton()
@@ -31,13 +35,14 @@ class NameMatcher(Generic[T]):
     def find(self, text: str) -> list[Match[T]]:
         if self._empty:
             return []
-        found = [Match(end - len(name) + 1, end + 1, name, payload)
-                 for end, (name, payload) in self._auto.iter(text)]
-        found.sort(key=lambda m: (m.start, -(m.end - m.start)))
+        # plain tuples while sorting and choosing: a text has many overlapping hits
+        # (short names inside longer ones), and only the kept ones become Match objects
+        found = sorted(((end - len(name) + 1, -len(name), name, payload)
+                        for end, (name, payload) in self._auto.iter(text)), key=_place)
         out: list[Match[T]] = []
         last_end = -1
-        for m in found:
-            if m.start >= last_end:
-                out.append(m)
-                last_end = m.end
+        for start, neg_len, name, payload in found:
+            if start >= last_end:
+                last_end = start - neg_len
+                out.append(Match(start, last_end, name, payload))
         return out
