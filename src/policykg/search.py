@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from itertools import accumulate
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
@@ -263,20 +264,20 @@ class SearchIndex:
             return
         q_en = fold_en(query)
         q_py = fold_pinyin(query)
-        en_words = q_en.split()
+        en_starts = [" " + w for w in q_en.split()]
         if q_en:
             for kid in self._candidates(q_en.replace(" ", "") if " " not in q_en else q_en):
                 k = self._keys[kid]
                 if k.lang == "en":
-                    rank = _rank(k.key, q_en, k.words, en_words, prefixes=True)
+                    rank = _rank(k.key, q_en, k.words, [], en_starts)
                     if rank is not None:
                         yield rank, k
             # multi-word English queries in any order ("finance ministry")
-            if len(en_words) > 1:
-                first = max(en_words, key=len)
+            if len(en_starts) > 1:
+                first = max(q_en.split(), key=len)
                 for kid in self._candidates(first):
                     k = self._keys[kid]
-                    if k.lang == "en" and _all_words(k.words, en_words, prefixes=True):
+                    if k.lang == "en" and _starts_words(k.key, en_starts):
                         yield 2, k
         if q_py and len(q_py) >= 2:
             for kid in self._candidates(q_py):
@@ -289,20 +290,31 @@ class SearchIndex:
                         yield rank, k
 
 
-def _all_words(label_words: tuple[str, ...], query_words: list[str], prefixes: bool) -> bool:
-    # run for every candidate label of a query: tuple membership is a C loop, the rest is not
-    if not prefixes:
-        return all(q in label_words for q in query_words)
-    return all(any(w.startswith(q) for w in label_words) for q in query_words)
+def _all_words(label_words: tuple[str, ...], query_words: list[str]) -> bool:
+    # run for every candidate label of a query: tuple membership is a C loop
+    return all(q in label_words for q in query_words)
+
+
+def _starts_words(key: str, query_starts: list[str]) -> bool:
+    """Every query word begins some word of the label. An English key is its words joined
+    by single spaces, so " word" found in " " + key marks a word's beginning: one C-level
+    substring search per query word instead of a Python loop over the label's words."""
+    padded = " " + key
+    return all(q in padded for q in query_starts)
 
 
 def _rank(key: str, q: str, label_words: tuple[str, ...], query_words: list[str],
-          prefixes: bool = False) -> int | None:
+          query_starts: list[str] | None = None) -> int | None:
+    """0 exact, 1 prefix, 2 every query word a word of the label (English: the beginning
+    of one, given as `query_starts`), 3 substring."""
     if key == q:
         return 0
     if key.startswith(q):
         return 1
-    if query_words and _all_words(label_words, query_words, prefixes):
+    if query_starts is not None:
+        if query_starts and _starts_words(key, query_starts):
+            return 2
+    elif query_words and _all_words(label_words, query_words):
         return 2
     if q in key:
         return 3
@@ -312,12 +324,10 @@ def _rank(key: str, q: str, label_words: tuple[str, ...], query_words: list[str]
 def _on_syllables(syl: tuple[str, ...], q: str) -> bool:
     """'fang' inside 'shifangshi' starts and ends on syllable boundaries."""
     joined = "".join(syl)
-    bounds = {0}
-    pos = 0
-    for s in syl:
-        pos += len(s)
-        bounds.add(pos)
     start = joined.find(q)
+    if start < 0:
+        return False
+    bounds = set(accumulate(map(len, syl), initial=0))  # (only for labels that hold q)
     while start >= 0:
         if start in bounds and start + len(q) in bounds:
             return True
