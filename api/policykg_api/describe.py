@@ -2,8 +2,8 @@
 of what it links to and its evidence (`describe`), the links to it, and the plain JSON view
 of it all (`entity_json`) that /data/….json gives and the HTML page is rendered from.
 
-No user text is ever pasted into a query: the entity is looked up with quads_for_pattern,
-or written into a VALUES clause as a term serialised by pyoxigraph from a checked IRI."""
+No user text is ever pasted into a query: the entity is written into it as a term serialised
+by pyoxigraph from a checked IRI (`ox.NamedNode` refuses anything that is not one)."""
 
 from __future__ import annotations
 
@@ -35,15 +35,28 @@ INCOMING_MAX = 1000
 
 _SPARQL_PREFIXES = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
 
-# What the description holds besides the entity's own triples: for each IRI it links to,
-# its types and labels; for each evidence node, its triples and its selectors' triples; for
-# each document the evidence is from, its labels and title. Read with quads_for_pattern
-# look-ups (index hits): pyoxigraph does not push a `substitutions` binding into UNION
-# branches, so the same description as one CONSTRUCT scanned the whole store (2 s at 1M
-# triples instead of 3 ms).
-_NEIGHBOUR = (TYPE, PREF, LABEL)
-_SOURCE = (PREF, DCT + "title")
-
+# The description: the entity's own triples; for each IRI it links to, its types and
+# labels; for each evidence node, its triples and its selectors' triples; for each document
+# the evidence is from, its labels and title. One CONSTRUCT whose every branch starts from
+# the entity written as a constant, so each is a chain of index look-ups. (A `substitutions`
+# binding is not pushed into UNION branches: that form scanned the whole store, 2 s at 1M
+# triples; a look-up per node from Python took 65 ms for a county named in ~240 places and
+# 14 ms for a document, this query 37 and 1.7 ms, and one request, not hundreds, to a remote
+# store.) The fixed properties are bound in UNION branches, not VALUES, which pyoxigraph
+# joined before the subject and so scanned.
+DESCRIPTION = _SPARQL_PREFIXES + """
+CONSTRUCT { ?s ?p ?o } WHERE {
+  { $ENTITY ?p ?o BIND($ENTITY AS ?s) }
+  UNION { $ENTITY pkg:evidence ?s FILTER(isIRI(?s)) ?s ?p ?o }
+  UNION { $ENTITY pkg:evidence ?e FILTER(isIRI(?e)) ?e oa:hasSelector ?s . ?s ?p ?o }
+  UNION { $ENTITY pkg:evidence ?e FILTER(isIRI(?e)) ?e oa:hasSource ?s .
+          { ?s skos:prefLabel ?o BIND(skos:prefLabel AS ?p) }
+          UNION { ?s dct:title ?o BIND(dct:title AS ?p) } }
+  UNION { $ENTITY ?q ?s FILTER(isIRI(?s) && ?q != pkg:evidence)
+          { ?s rdf:type ?o BIND(rdf:type AS ?p) }
+          UNION { ?s skos:prefLabel ?o BIND(skos:prefLabel AS ?p) }
+          UNION { ?s rdfs:label ?o BIND(rdfs:label AS ?p) } }
+}"""
 
 INCOMING = _SPARQL_PREFIXES + """
 SELECT ?s ?x ?p (SAMPLE(?zh0) AS ?zh) (SAMPLE(?en0) AS ?en) WHERE {
@@ -68,29 +81,10 @@ def incoming_query(iri: str) -> str:
     return INCOMING.replace("$ENTITY", str(ox.NamedNode(iri)))
 
 
-def _triples(store: ox.Store, s: object, p: object = None) -> list[ox.Triple]:
-    return [q.triple for q in store.quads_for_pattern(s, p, None, None)]
-
-
 def describe(store: ox.Store, iri: str) -> list[ox.Triple]:
     """The description's triples (union of all graphs): the entity's first."""
-    node = ox.NamedNode(iri)
-    out = set(_triples(store, node))
-    for t in list(out):
-        o = t.object
-        if not isinstance(o, ox.NamedNode):
-            continue
-        if t.predicate.value == EVIDENCE:
-            for et in _triples(store, o):
-                out.add(et)
-                if et.predicate.value == OA + "hasSelector":
-                    out.update(_triples(store, et.object))
-                elif et.predicate.value == OA + "hasSource":
-                    for p in _SOURCE:
-                        out.update(_triples(store, et.object, ox.NamedNode(p)))
-        else:
-            for p in _NEIGHBOUR:
-                out.update(_triples(store, o, ox.NamedNode(p)))
+    query = DESCRIPTION.replace("$ENTITY", str(ox.NamedNode(iri)))  # a checked IRI term
+    out = set(store.query(query, **union_options(store)))
     return sorted(out, key=lambda t: (t.subject.value != iri, str(t)))
 
 
