@@ -67,11 +67,11 @@ async def ingest(request: Request, name: str) -> Response:
             "violations": [v.line() for v in report.violations()][:100]})
     store = request.app.state.store
     gid = str(mapped.identifier)
-    data = DocumentData.of_text(gid, mapped.content_hash, mapped.text().ntriples)
+    to_store = DocumentData.of_mapped(mapped)
     async with request.app.state.pool.exclusive():
         # what the old version described: entities it alone named leave the index
         before = await loop.run_in_executor(None, subjects_of, store, gid)
-        outcome = await loop.run_in_executor(None, store.put, data)
+        outcome = await loop.run_in_executor(None, store.put, to_store)
     if outcome != "unchanged":
         described = {str(s) for s, _, _ in mapped.triples if isinstance(s, URIRef)}
         await request.app.state.after_write(before | described)

@@ -65,8 +65,7 @@ def check(path: Path, base: str = DEFAULT_BASE,
         first = v.violations()[0]
         return Checked(path, refusal=f"{len(v.violations())} SHACL violations, "
                                      f"e.g. {first.message}")
-    return Checked(path, data=DocumentData.of_text(str(mapped.identifier), mapped.content_hash,
-                                                   mapped.text().ntriples))
+    return Checked(path, data=DocumentData.of_mapped(mapped))
 
 
 def default_jobs(n_files: int) -> int:

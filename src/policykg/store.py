@@ -46,6 +46,7 @@ def _stored_hash(db: ox.Store, graph: ox.NamedNode) -> str | None:
         graph, ox.NamedNode(str(PKG.contentHash)), None, graph)), None)
 
 if TYPE_CHECKING:
+    from policykg.doc_graph import DocumentGraph
     from policykg.remote_config import RemoteConfig
 
 FORMATS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES,
@@ -78,6 +79,11 @@ class DocumentData:
     def of(cls, graph: Graph) -> DocumentData:
         return cls.of_text(str(graph.identifier), content_hash(graph),
                            graph.serialize(format="nt", encoding="utf-8"))
+
+    @classmethod
+    def of_mapped(cls, mapped: DocumentGraph) -> DocumentData:
+        """From the mapper's output, its N-Triples as the mapper wrote them."""
+        return cls.of_text(str(mapped.identifier), mapped.content_hash, mapped.text().ntriples)
 
     @classmethod
     def of_text(cls, graph: str, content_hash: str | None, ntriples: str | bytes
