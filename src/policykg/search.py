@@ -18,7 +18,7 @@ import re
 import threading
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import accumulate
@@ -68,14 +68,18 @@ class Hit:
     types: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Key:
     entity: int
     key: str  # folded form the query is compared with
-    words: tuple[str, ...]  # folded words of the label
+    words: tuple[str, ...]  # folded words of the label (pinyin: its syllables)
     label: str
     lang: str
     preferred: bool
+    # Worked out once here, not for every query that reaches the key: a common query
+    # reaches thousands, and per-candidate Python was most of a search's time.
+    order: tuple = ()  # how the key ranks within a match rank: see `SearchIndex._page`
+    bounds: tuple[int, ...] = ()  # pinyin: where its syllables begin and end in `key`
 
 
 @lru_cache(maxsize=1 << 17)
@@ -102,7 +106,10 @@ class SearchIndex:
         self._labels: list[Labels] = []  # as given, for compaction
         self._pref: list[dict[str, str | None]] = []  # preferred zh/en label per entity
         self._keys: list[_Key] = []
-        self._grams: dict[str, set[int]] = defaultdict(set)  # bigram → key ids
+        # language (zh | en | pinyin) → bigram → key ids: a query of one script reaches only
+        # keys of its language, and the postings it intersects are that much shorter
+        self._grams: dict[str, dict[str, set[int]]] = {
+            lang: defaultdict(set) for lang in ("zh", "en", "pinyin")}
         self._live: dict[str, int] = {}  # IRI → its current entity id
         self._retired: set[int] = set()  # entity ids replaced or removed
         self._lock = threading.RLock()
@@ -180,30 +187,36 @@ class SearchIndex:
         for text, lang, preferred in sorted(labels, key=lambda x: (not x[2], x[1], x[0])):
             if lang == "zh":
                 key, words, syl = _zh_forms(text)
-                self._add(_Key(entity, key, words, text, "zh", preferred), seen)
+                self._add(entity, key, words, text, "zh", preferred, seen)
                 if syl:
-                    self._add(_Key(entity, "".join(syl), syl, text, "pinyin", preferred),
-                              seen)
+                    self._add(entity, "".join(syl), syl, text, "pinyin", preferred, seen)
             else:
                 key = fold_en(text)
-                self._add(_Key(entity, key, tuple(key.split()), text, "en", preferred), seen)
+                self._add(entity, key, tuple(key.split()), text, "en", preferred, seen)
 
-    def _add(self, k: _Key, seen: set[tuple[str, str]]) -> None:
-        if not k.key or (k.key, k.lang) in seen:
+    def _add(self, entity: int, key: str, words: tuple[str, ...], label: str, lang: str,
+             preferred: bool, seen: set[tuple[str, str]]) -> None:
+        if not key or (key, lang) in seen:
             return
-        seen.add((k.key, k.lang))
+        seen.add((key, lang))
         kid = len(self._keys)
+        # preferred labels before aliases, shorter labels first, then by IRI and language
+        order = (not preferred, len(label), self._iris[entity], lang)
+        k = _Key(entity, key, words, label, lang, preferred, order,
+                 tuple(accumulate(map(len, words), initial=0)) if lang == "pinyin" else ())
         self._keys.append(k)
-        for g in _bigrams(k.key.replace(" ", "") if k.lang != "en" else k.key):
-            self._grams[g].add(kid)
+        grams = self._grams[lang]
+        for g in _bigrams(key.replace(" ", "") if lang != "en" else key):
+            grams[g].add(kid)
 
     def __len__(self) -> int:
         return len(self._live)
 
     # --- querying ---------------------------------------------------------------------------
-    def _candidates(self, q: str) -> set[int]:
-        grams = _bigrams(q)
-        postings = sorted((self._grams.get(g, set()) for g in grams), key=len)
+    def _candidates(self, q: str, lang: str) -> set[int]:
+        """The keys of this language holding every bigram of `q`."""
+        grams = self._grams[lang]
+        postings = sorted((grams.get(g, set()) for g in _bigrams(q)), key=len)
         if not postings:
             return set()
         out = set(postings[0])
@@ -236,63 +249,109 @@ class SearchIndex:
         wanted = {t if "://" in t else t.rsplit(":", 1)[-1] for t in (types or ())}
         languages = (None if langs is None else
                      frozenset((langs,) if isinstance(langs, str) else langs))
-        best: dict[int, tuple] = {}  # entity → (order…, rank, key)
+        best: dict[int, tuple] = {}  # entity → ((rank, key's order), key)
         retired = self._retired
+        allowed: dict[int, bool] = {}  # entity → of a wanted type (worked out once each)
         for rank, k in self._matches(query):
-            if k.entity in retired or (languages is not None and k.lang not in languages):
+            e = k.entity
+            if e in retired or (languages is not None and k.lang not in languages):
                 continue
-            if wanted and not any(t in wanted or t.rsplit("#", 1)[-1] in wanted
-                                  for t in self._types[k.entity]):
-                continue
-            order = (rank, not k.preferred, len(k.label), self._iris[k.entity], k.lang)
-            if k.entity not in best or order < best[k.entity][0]:
-                best[k.entity] = (order, k)
-        top = heapq.nsmallest(offset + limit, best.values(), key=lambda x: x[0])[offset:]
+            if wanted:
+                ok = allowed.get(e)
+                if ok is None:
+                    ok = allowed[e] = any(t in wanted or t.rsplit("#", 1)[-1] in wanted
+                                          for t in self._types[e])
+                if not ok:
+                    continue
+            order = (rank, k.order)
+            held = best.get(e)
+            if held is None or order < held[0]:
+                best[e] = (order, k)
+        top = heapq.nsmallest(offset + limit, best.values(), key=_first)[offset:]
         return len(best), [Hit(self._iris[k.entity], k.label, k.lang, RANKS[order[0]],
                                k.preferred, self._types[k.entity]) for order, k in top]
 
     def _matches(self, query: str) -> Iterable[tuple[int, _Key]]:
+        """(rank, key) for every label key the query matches: 0 exact, 1 prefix, 2 every
+        query word a word of the label (English: the beginning of one), 3 substring (pinyin:
+        on syllable boundaries). Each loop reads the candidates of one language. The checks
+        are written out in it, not called: a common query reaches thousands of keys."""
+        keys = self._keys
         if _CJK.search(query):
             q = fold_zh(query)
-            words = [fold_zh(w) for w in tokenizer().cut(query, HMM=False) if fold_zh(w)]
-            for kid in self._candidates(q):
-                k = self._keys[kid]
-                if k.lang == "zh":
-                    rank = _rank(k.key, q, k.words, words)
-                    if rank is not None:
-                        yield rank, k
+            words = tuple(w for w in map(fold_zh, tokenizer().cut(query, HMM=False)) if w)
+            every_word = _every_word_test(words)
+            for kid in self._candidates(q, "zh"):
+                k = keys[kid]
+                key = k.key
+                if key == q:
+                    yield 0, k
+                elif key.startswith(q):
+                    yield 1, k
+                elif every_word is not None and every_word(k.words):
+                    yield 2, k
+                elif q in key:
+                    yield 3, k
             return
         q_en = fold_en(query)
         q_py = fold_pinyin(query)
         en_starts = [" " + w for w in q_en.split()]
         if q_en:
-            for kid in self._candidates(q_en.replace(" ", "") if " " not in q_en else q_en):
-                k = self._keys[kid]
-                if k.lang == "en":
-                    rank = _rank(k.key, q_en, k.words, [], en_starts)
-                    if rank is not None:
-                        yield rank, k
+            for kid in self._candidates(q_en.replace(" ", "") if " " not in q_en else q_en,
+                                        "en"):
+                k = keys[kid]
+                key = k.key
+                if key == q_en:
+                    yield 0, k
+                elif key.startswith(q_en):
+                    yield 1, k
+                elif _starts_words(key, en_starts):
+                    yield 2, k
+                elif q_en in key:
+                    yield 3, k
             # multi-word English queries in any order ("finance ministry")
             if len(en_starts) > 1:
                 first = max(q_en.split(), key=len)
-                for kid in self._candidates(first):
-                    k = self._keys[kid]
-                    if k.lang == "en" and _starts_words(k.key, en_starts):
+                for kid in self._candidates(first, "en"):
+                    k = keys[kid]
+                    if _starts_words(k.key, en_starts):
                         yield 2, k
         if q_py and len(q_py) >= 2:
-            for kid in self._candidates(q_py):
-                k = self._keys[kid]
-                if k.lang == "pinyin":
-                    rank = _rank(k.key, q_py, (), [])
-                    # inside a label, pinyin only matches whole syllables ('fang' in
-                    # shi|fang|shi, never 'ifan')
-                    if rank is not None and (rank < 3 or _on_syllables(k.words, q_py)):
-                        yield rank, k
+            for kid in self._candidates(q_py, "pinyin"):
+                k = keys[kid]
+                key = k.key
+                if key == q_py:
+                    yield 0, k
+                elif key.startswith(q_py):
+                    yield 1, k
+                # inside a label, pinyin only matches whole syllables ('fang' in
+                # shi|fang|shi, never 'ifan')
+                else:
+                    start = key.find(q_py)
+                    while start >= 0:
+                        if start in k.bounds and start + len(q_py) in k.bounds:
+                            yield 3, k
+                            break
+                        start = key.find(q_py, start + 1)
 
 
-def _all_words(label_words: tuple[str, ...], query_words: list[str]) -> bool:
-    # run for every candidate label of a query: tuple membership is a C loop
-    return all(q in label_words for q in query_words)
+def _every_word_test(words: tuple[str, ...]) -> Callable[[tuple[str, ...]], bool] | None:
+    """A test that every one of the query's words is a word of a label (given its words),
+    written out for one or two words: tuple membership is a C loop, a generator over the
+    words is not, and the test runs for most candidates of a Chinese query."""
+    if not words:
+        return None
+    if len(words) == 1:
+        (a,) = words
+        return lambda label_words: a in label_words
+    if len(words) == 2:
+        a, b = words
+        return lambda label_words: a in label_words and b in label_words
+    return lambda label_words: all(w in label_words for w in words)
+
+
+def _first(item: tuple) -> tuple:
+    return item[0]
 
 
 def _starts_words(key: str, query_starts: list[str]) -> bool:
@@ -301,35 +360,3 @@ def _starts_words(key: str, query_starts: list[str]) -> bool:
     substring search per query word instead of a Python loop over the label's words."""
     padded = " " + key
     return all(q in padded for q in query_starts)
-
-
-def _rank(key: str, q: str, label_words: tuple[str, ...], query_words: list[str],
-          query_starts: list[str] | None = None) -> int | None:
-    """0 exact, 1 prefix, 2 every query word a word of the label (English: the beginning
-    of one, given as `query_starts`), 3 substring."""
-    if key == q:
-        return 0
-    if key.startswith(q):
-        return 1
-    if query_starts is not None:
-        if query_starts and _starts_words(key, query_starts):
-            return 2
-    elif query_words and _all_words(label_words, query_words):
-        return 2
-    if q in key:
-        return 3
-    return None
-
-
-def _on_syllables(syl: tuple[str, ...], q: str) -> bool:
-    """'fang' inside 'shifangshi' starts and ends on syllable boundaries."""
-    joined = "".join(syl)
-    start = joined.find(q)
-    if start < 0:
-        return False
-    bounds = set(accumulate(map(len, syl), initial=0))  # (only for labels that hold q)
-    while start >= 0:
-        if start in bounds and start + len(q) in bounds:
-            return True
-        start = joined.find(q, start + 1)
-    return False
