@@ -66,6 +66,8 @@ def size_table(sizes: list[dict]) -> list[str]:
             ("endpoint_ratio_heavy_max", "heavy ratio max"),
             ("speedup_vs_rdflib_endpoint_total", "speed-up vs rdflib-endpoint"),
             ("queries_slower_than_peer", "queries slower than peer"),
+            ("serve_answering_s", "serve: s to its first answer"),
+            ("serve_start_s", "serve: s until search is ready"),
             ("lookup_first_ms", "first look-up ms, alone (什邡市)"),
             ("lookup_p99_ms", "look-up p99 ms (什邡市)"), ("lookup_rps", "look-up req/s"),
             ("lookup_doc_first_ms", "first look-up ms, alone (a document)"),

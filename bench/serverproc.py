@@ -3,6 +3,7 @@ with psutil (the server process and its query workers), stopped at the end."""
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import socket
@@ -90,7 +91,8 @@ def gone(pid: int) -> bool:
 
 def serve(store: Path, log: Path, *args: str, env: dict[str, str] | None = None,
           wait_s: float = 300) -> Served:
-    """`policykg serve --store STORE` on a free port; returns once /health answers."""
+    """`policykg serve --store STORE` on a free port; returns once /health answers "ok" (its
+    search index built: until then search and writes answer 503)."""
     port = free_port()
     fh = log.open("w")
     proc = subprocess.Popen([sys.executable, "-m", "policykg", "serve", "--store", str(store),
@@ -103,10 +105,16 @@ def serve(store: Path, log: Path, *args: str, env: dict[str, str] | None = None,
         if proc.poll() is not None:
             raise SystemExit(f"server exited ({proc.returncode}):\n{log.read_text()[-2000:]}")
         try:
-            with urllib.request.urlopen(url + "/health", timeout=5):
+            with urllib.request.urlopen(url + "/health", timeout=5) as r:
+                health = json.load(r)
+            if health["status"] == "ok":
                 return Served(url, proc, log)
+            if health["status"] == "degraded":
+                proc.kill()
+                raise SystemExit(f"server without search: {health['search_index']['error']}")
         except OSError:
-            time.sleep(0.3)
+            pass
+        time.sleep(0.3)
     proc.kill()
     raise SystemExit(f"server did not answer in {wait_s:.0f} s")
 

@@ -72,11 +72,17 @@ def start_server(store: Path | Virtuoso, *args: str, env: dict | None = None) ->
             log_text = log_path.read_text()
             raise RuntimeError(f"server exited: {log_text}")
         try:
+            # ready once its search index is built (after start-up, in the background)
             with urllib.request.urlopen(url + "/health", timeout=2) as r:
-                if r.status == 200:
-                    return Server(url, store, proc)
+                health = json.load(r)
+            if health["status"] == "ok":
+                return Server(url, store, proc)
+            if health["status"] == "degraded":
+                proc.kill()
+                raise RuntimeError(f"server without search: {health['search_index']['error']}")
         except OSError:
-            time.sleep(0.2)
+            pass
+        time.sleep(0.2)
     proc.kill()
     raise RuntimeError("server did not start in 120 s")
 

@@ -13,6 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from policykg.store import open_store
 from policykg_api import entities, export_routes, ingest_routes, limits, search_routes, sparql
 from policykg_api.cache import DescriptionCache
+from policykg_api.index_holder import IndexHolder
 from policykg_api.indexing import load_index, refresh
 from policykg_api.middleware import Observe
 from policykg_api.pool import QueryPool
@@ -30,15 +31,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                          generation=lambda: store.generation)
         await pool.start()
         app.state.pool = pool
-        app.state.index = await asyncio.get_running_loop().run_in_executor(
-            None, load_index, store)
-        index_changed()
-        # the start-up index's millions of objects out of the collector's generations: a
-        # full collection no longer walks them during requests. Once only: frozen objects
-        # are never collected, so a freeze after each write would keep that write's cyclic
-        # garbage (the soak measured +250 MB in 5 minutes of ingests); what the index
-        # replaces later is freed by reference counting.
-        gc.freeze()
+        # served at once: the index is read in the background (index_holder.py)
+        app.state.search.build_in_background(lambda: load_index(store), index_ready)
         try:
             yield
         finally:
@@ -54,18 +48,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ttl = None if isinstance(settings.store, Path) else 5.0
     app.state.descriptions = DescriptionCache(4096, ttl=ttl)
     app.state.index_epoch = 0
+    app.state.search = IndexHolder()
 
     def index_changed() -> None:
         app.state.index_epoch += 1  # kept /search answers are of the index before
+
+    def index_ready() -> None:
+        index_changed()
+        # the start-up index's millions of objects out of the collector's generations: a
+        # full collection no longer walks them during requests. Once only: frozen objects
+        # are never collected, so a freeze after each write would keep that write's cyclic
+        # garbage (the soak measured +250 MB in 5 minutes of ingests); what the index
+        # replaces later is freed by reference counting.
+        gc.freeze()
 
     async def after_write(iris: set[str] | None = None) -> None:
         """Bring the search index up to date: the entities of the documents written, or
         (after an arbitrary SPARQL Update) the whole index."""
         loop = asyncio.get_running_loop()
+        search = app.state.search
         if iris is None:
-            app.state.index = await loop.run_in_executor(None, load_index, store)
+            search.index = await loop.run_in_executor(None, load_index, store)
         else:
-            await loop.run_in_executor(None, refresh, app.state.index, store, iris)
+            await loop.run_in_executor(None, refresh, search.require(), store, iris)
         index_changed()
 
     app.state.after_write = after_write
@@ -84,10 +89,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/health", summary="Liveness and store figures")
     async def health() -> dict:
-        # the counts scan the store: computed once per generation (the cache's key)
-        triples, documents = app.state.descriptions.get_or_make(
-            (store.generation, "/health"), lambda: (len(store), len(store.documents())))
-        return {"status": "ok", "triples": triples, "documents": documents,
+        """`status` is "starting" while the search index is built after start-up (search
+        and writes answer 503 meanwhile), "ok" once it is ready, and "degraded" if its
+        build failed (`search_index.error` says why)."""
+        # the counts scan the store (seconds at 10M triples): off the event loop, and once
+        # per generation (the cache's key)
+        triples, documents = await asyncio.get_running_loop().run_in_executor(
+            None, app.state.descriptions.get_or_make, (store.generation, "/health"),
+            lambda: (len(store), len(store.documents())))
+        search = app.state.search
+        status = "ok" if search.index is not None else "degraded" if search.error else \
+            "starting"
+        return {"status": status, "triples": triples, "documents": documents,
+                "search_index": search.figures(),
                 "queries_stopped_at_deadline": app.state.pool.killed,
                 "query_workers": app.state.pool.figures(),
                 "response_cache": app.state.responses.figures()}

@@ -14,6 +14,7 @@ from policykg.build import DocumentBuild, build_data
 from policykg.store import DocumentData
 from policykg.validate import ValidationReport, validate
 from policykg_api.auth import write_denied
+from policykg_api.index_holder import write_unavailable
 from policykg_api.indexing import subjects_of
 
 router = APIRouter()
@@ -39,13 +40,15 @@ _BODY = {"requestBody": {"required": True, "description": "The document's bytes"
                         401: {"description": "No bearer token"},
                         403: {"description": "Wrong token, or writes disabled"},
                         413: {"description": "Document over the configured size"},
-                        422: {"description": "The document fails the shapes; nothing stored"}})
+                        422: {"description": "The document fails the shapes; nothing stored"},
+                        503: {"description": "The search index is still being built after "
+                                             "start-up (Retry-After)"}})
 async def ingest(request: Request, name: str) -> Response:
     """The request body is one document (text or HTML; UTF-8 or GB18030). It is read,
     validated against the shapes and stored as its own named graph in one transaction:
     `added`, `replaced` (changed content) or `unchanged`. A document failing the shapes is
     refused with 422 and the list of violations; nothing of it is stored."""
-    denied = write_denied(request, "Ingest")
+    denied = write_denied(request, "Ingest") or write_unavailable(request, "Ingest")
     if denied is not None:
         return denied
     if not _NAME.match(name):

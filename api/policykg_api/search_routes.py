@@ -1,5 +1,5 @@
 """Entity search and autocomplete by label — Chinese (simplified or traditional), English or
-pinyin — answered from the in-memory `SearchIndex` (`app.state.index`), never a SPARQL scan."""
+pinyin — answered from the in-memory `SearchIndex` (`app.state.search`), never a SPARQL scan."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 
 from policykg.resources import ontology_path
-from policykg.search import normalise_lang
+from policykg.search import SearchIndex, normalise_lang
+from policykg_api.index_holder import RETRY_AFTER_S, IndexNotReady
 from policykg_api.vocabulary import PREFIXES
 
 router = APIRouter(tags=["Search"])
@@ -88,6 +89,14 @@ def parse_types(values: Iterable[str]) -> list[str]:
     return out
 
 
+def ready_index(request: Request) -> SearchIndex:
+    """The search index; 503 with Retry-After while it is built after start-up."""
+    try:
+        return request.app.state.search.require()
+    except IndexNotReady as e:
+        raise HTTPException(503, str(e), headers={"Retry-After": str(RETRY_AFTER_S)}) from None
+
+
 def parse_query(name: str, raw: str | None) -> str:
     q = (raw or "").strip()
     if not q:
@@ -97,7 +106,12 @@ def parse_query(name: str, raw: str | None) -> str:
     return q
 
 
-@router.get("/search", summary="Search entities by label in Chinese, English or pinyin")
+_NOT_READY = {503: {"description": "The search index is still being built after start-up "
+                                  "(Retry-After)"}}
+
+
+@router.get("/search", summary="Search entities by label in Chinese, English or pinyin",
+            responses=_NOT_READY)
 async def search(request: Request,
            q: str | None = Query(None, description="Words to find: 中文 (simplified or "
                                  "traditional), English, or pinyin with or without tones.",
@@ -118,9 +132,8 @@ async def search(request: Request,
     wanted = parse_types(types or [])
     n = parse_int("limit", limit, 20, 1, 100)
     skip = parse_int("offset", offset, 0, 0, None)
-    total, hits = request.app.state.index.page(
-        query, wanted, None if language is None else (language,), skip, n)
-    index = request.app.state.index
+    index = ready_index(request)
+    total, hits = index.page(query, wanted, None if language is None else (language,), skip, n)
     results = []
     for h in hits:
         labels = index.pref_labels(h.iri)  # from the index: no store round trip per hit
@@ -132,7 +145,8 @@ async def search(request: Request,
                          "limit": n, "offset": skip, "results": results})
 
 
-@router.get("/suggest", summary="Autocomplete: labels that start with what was typed")
+@router.get("/suggest", summary="Autocomplete: labels that start with what was typed",
+            responses=_NOT_READY)
 async def suggest(request: Request,
             prefix: str | None = Query(None, description="What has been typed so far."),
             limit: str | None = Query(None, description="Suggestions, 1..50 (10).")) -> dict:
@@ -141,7 +155,7 @@ async def suggest(request: Request,
     typed = parse_query("prefix", prefix)
     n = parse_int("limit", limit, 10, 1, 50)
     # exact and prefix matches rank before any other, so the first n hits hold them all
-    hits = request.app.state.index.search(typed, limit=n)
+    hits = ready_index(request).search(typed, limit=n)
     return JSONResponse({"prefix": typed, "suggestions": [
         {"label": h.label, "lang": h.lang, "iri": h.iri}
         for h in hits if h.match in ("exact", "prefix")][:n]})

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from policykg_api.auth import write_denied
+from policykg_api.index_holder import write_unavailable
 from policykg_api.negotiation import parse_accept
 from policykg_api.pool import QueryRequest, QueryTimeout, WorkerDied
 from policykg_api.results import FORMAT_ALIASES, GRAPH_TYPES, SELECT_TYPES, format_accept
@@ -84,7 +85,8 @@ _RESPONSES = {
     406: {"description": "None of the accepted media types can carry the result"},
     413: {"description": "Query or body over the configured size"},
     415: {"description": "POST body of another content type"},
-    503: {"description": "Query stopped at its deadline, or no worker free in time"},
+    503: {"description": "Query stopped at its deadline, or no worker free in time; an "
+                         "update while the search index is built after start-up"},
 }
 _FORM = {"type": "object", "properties": {
     "query": {"type": "string", "example": _EXAMPLE}, "update": {"type": "string"},
@@ -185,7 +187,8 @@ async def sparql(request: Request) -> Response:
 
 
 async def _update(request: Request, update: str) -> Response:
-    denied = write_denied(request, "SPARQL Update")
+    denied = write_denied(request, "SPARQL Update") or write_unavailable(request,
+                                                                          "SPARQL Update")
     if denied is not None:
         return denied
     store = request.app.state.store
