@@ -10,7 +10,7 @@ from pathlib import Path
 
 import psutil
 
-from bench.service import MIX
+from bench.service import MIX, SEARCH_MIX
 
 CSV_FIELDS = ["size_triples", "query", "direct_ms", "policykg_ms", "peer_ms"]
 
@@ -79,6 +79,10 @@ def size_table(sizes: list[dict]) -> list[str]:
             ("lookup_nocache_rps", "look-up req/s, no-cache"),
             ("search_nocache_p99_ms", "search p99 ms, no-cache"),
             ("search_nocache_rps", "search req/s, no-cache"),
+            ("search_mix_alone_p50_ms", "search mix, no-cache, alone: p50 ms"),
+            ("search_mix_alone_max_ms", "search mix, no-cache, alone: max ms"),
+            ("search_mix_nocache_p99_ms", "search mix, no-cache: p99 ms"),
+            ("search_mix_nocache_rps", "search mix, no-cache: req/s"),
             ("full_validate_s", "validate --store s"),
             ("pyshacl_validate_s", "plain pySHACL s"),
             ("full_validate_ratio_vs_pyshacl", "validate ratio"),
@@ -144,6 +148,11 @@ def write_results_md(path: Path, command: str, summary: dict, sizes: list[dict],
         out.append(f"- **{name}**: `{' '.join(q.split())}`")
     for s in sizes:
         out += ["", *mix_table(s)]
+    out += ["", "## The search mix", "",
+            f"Each of these {len(SEARCH_MIX)} searches in turn, with `Cache-Control: no-cache` "
+            "(never from the response cache): three times one after another (\"alone\"), then "
+            "under 32 connections, each request the next search: "
+            + ", ".join(f"`{q}`" for q in SEARCH_MIX) + "."]
     if notes:
         out += ["", "## Notes", "", *[f"- {n}" for n in notes]]
     path.write_text("\n".join(out) + "\n", encoding="utf-8")

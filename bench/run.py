@@ -40,10 +40,12 @@ from bench.service import (  # noqa: E402
     MORE_RUNS,
     MORE_RUNS_S,
     NO_CACHE,
+    SEARCH_MIX,
     SEARCH_PATH,
     WRK_HINT,
     measure_mix,
     measure_peer,
+    search_mix,
     start_peer,
     start_policykg,
     wrk,
@@ -96,6 +98,7 @@ def measure_size(n: int, block: str, work: Path, prof: dict, peer: bool) -> dict
             search = wrk(server.url + SEARCH_PATH, prof["wrk_s"])
             lookup_nc = wrk(server.url + LOOKUP_PATH, prof["wrk_s"], header=NO_CACHE)
             search_nc = wrk(server.url + SEARCH_PATH, prof["wrk_s"], header=NO_CACHE)
+            mix = search_mix(server.url, prof["wrk_s"])
         out["serve_peak_rss_mb"] = rss.mb
     finally:
         server.stop()
@@ -111,8 +114,12 @@ def measure_size(n: int, block: str, work: Path, prof: dict, peer: bool) -> dict
                 "lookup_nocache_rps": lookup_nc["rps"],
                 "search_nocache_p99_ms": search_nc["p99_ms"],
                 "search_nocache_rps": search_nc["rps"],
+                "search_mix_nocache_p99_ms": mix["p99_ms"],
+                "search_mix_nocache_rps": mix["rps"],
+                "search_mix_alone_p50_ms": mix["alone_p50_ms"],
+                "search_mix_alone_max_ms": mix["alone_max_ms"],
                 "non_2xx": sum(r["non_2xx"] for r in (lookup, lookup_doc, search, lookup_nc,
-                                                      search_nc))})
+                                                      search_nc, mix))})
     added = [r.policykg_ms - r.direct_ms for r in rows]
     heavy = [r.policykg_ms / r.direct_ms for r in rows if r.direct_ms >= 10]
     out["endpoint_added_ms_p50"] = statistics.median(added)
@@ -166,7 +173,10 @@ def print_size(s: dict) -> None:
           f"{s['search_p99_ms']:.2f} ms, {s['search_rps']:.0f} req/s (32 connections); "
           f"with {NO_CACHE}: look-up p99 {s['lookup_nocache_p99_ms']:.2f} ms, "
           f"{s['lookup_nocache_rps']:.0f} req/s, search p99 {s['search_nocache_p99_ms']:.2f} ms, "
-          f"{s['search_nocache_rps']:.0f} req/s; "
+          f"{s['search_nocache_rps']:.0f} req/s; search mix of {len(SEARCH_MIX)} (no cache): "
+          f"alone p50 {s['search_mix_alone_p50_ms']:.2f} / max {s['search_mix_alone_max_ms']:.2f}"
+          f" ms, 32 connections p99 {s['search_mix_nocache_p99_ms']:.2f} ms, "
+          f"{s['search_mix_nocache_rps']:.0f} req/s; "
           f"serving peak RSS {s['serve_peak_rss_mb']:.0f} MB", flush=True)
     if s.get("full_validate_s"):
         print(f"validate --store {s['full_validate_s']:.1f} s "
@@ -183,7 +193,9 @@ def summary(ingest: dict, sizes: list[dict]) -> dict:
             "endpoint_ratio_heavy_max", "speedup_vs_rdflib_endpoint_total",
             "queries_slower_than_peer", "search_p99_ms", "search_rps", "lookup_p99_ms",
             "lookup_rps", "lookup_doc_p99_ms", "lookup_doc_rps", "lookup_nocache_p99_ms",
-            "lookup_nocache_rps", "search_nocache_p99_ms", "search_nocache_rps"]
+            "lookup_nocache_rps", "search_nocache_p99_ms", "search_nocache_rps",
+            "search_mix_nocache_p99_ms", "search_mix_nocache_rps", "search_mix_alone_p50_ms",
+            "search_mix_alone_max_ms"]
     out = {"ingest_docs_per_s": ingest["docs_per_s"],
            "validate_ms_per_doc": ingest["validate_ms_per_doc"],
            "validate_ms_per_doc_pyshacl": ingest["validate_ms_per_doc_pyshacl"],

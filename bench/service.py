@@ -14,6 +14,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -49,6 +50,18 @@ LOOKUP_DOC_PATH = "/data/doc/guobanfa-2018-126.ttl"  # one document: a typical e
 # take minutes at 10M triples.
 BUDGET_S = 40.0
 SEARCH_PATH = "/search?q=%E5%9F%8E%E4%B9%A1%E8%9E%8D%E5%90%88"  # 城乡融合
+# Searches as researchers type them, in the three scripts (one in traditional characters,
+# pinyin with and without tones, single syllables that reach thousands of labels), some with
+# a type or language filter: each request of the search mix is the next of these, and none
+# is answered from the response cache (`NO_CACHE`).
+SEARCH_MIX = [
+    "q=城乡融合", "q=什邡", "q=成都市", "q=改革", "q=试点", "q=试验区", "q=发展改革委",
+    "q=四川省", "q=县", "q=城鄉融合", "q=城乡融合&type=ReformItem", "q=urban-rural",
+    "q=reform", "q=pilot zone", "q=county", "q=ministry of finance", "q=Chengdu",
+    "q=Sichuan Province", "q=development reform", "q=reform&type=pkg:County", "q=chengxiang",
+    "q=shifang", "q=chengdu", "q=gaige", "q=sichuan", "q=xian", "q=shi", "q=Shífāng",
+    "q=chengxiang ronghe", "q=deyang&lang=pinyin",
+]
 WRK_HINT = "wrk is missing: install it with `apt-get install -y wrk` (Debian/Ubuntu)"
 
 
@@ -265,6 +278,39 @@ def measure_peer(rows: list[MixRow], peer: Server, runs: int) -> None:
 NO_CACHE = "Cache-Control: no-cache"
 
 
+def search_mix_paths() -> list[str]:
+    return ["/search?" + urllib.parse.urlencode(urllib.parse.parse_qsl(q)) for q in SEARCH_MIX]
+
+
+def search_mix(url: str, seconds: int, connections: int = 32) -> dict:
+    """The search mix without the response cache: each search alone, one after another
+    (`alone_p50_ms`, `alone_max_ms`: what one user waits), then under `connections`
+    clients, each request the next search of the mix (wrk with a Lua script)."""
+    paths = search_mix_paths()
+    alone = []
+    for _ in range(3):
+        for path in paths:
+            t = time.perf_counter()
+            with urllib.request.urlopen(urllib.request.Request(
+                    url + path, headers={"Cache-Control": "no-cache"}), timeout=600) as r:
+                r.read()
+            alone.append((time.perf_counter() - t) * 1000)
+    script = ("paths = {" + ", ".join(f'"{p}"' for p in paths) + "}\n"
+              "i = 0\n"
+              "request = function()\n"
+              "  i = i % #paths + 1\n"
+              '  return wrk.format("GET", paths[i], {["Cache-Control"] = "no-cache"})\n'
+              "end\n")
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
+        fh.write(script)
+    try:
+        out = _wrk(["-s", fh.name, url], seconds, connections)
+    finally:
+        os.unlink(fh.name)
+    return {**out, "searches": len(paths), "alone_p50_ms": statistics.median(alone),
+            "alone_max_ms": max(alone)}
+
+
 def wrk(url: str, seconds: int, connections: int = 32, header: str | None = None) -> dict:
     """Latency under load, after one request alone (timed as `first_ms`): a server's first
     answer for a URL is computed, the rest come from its response cache, and without that
@@ -279,8 +325,14 @@ def wrk(url: str, seconds: int, connections: int = 32, header: str | None = None
             url, headers={name: value.strip()} if header else {}), timeout=600) as r:
         r.read()
     first_ms = (time.perf_counter() - t) * 1000
+    return {**_wrk([*extra, url], seconds, connections), "first_ms": first_ms}
+
+
+def _wrk(args: list[str], seconds: int, connections: int) -> dict:
+    if not shutil.which("wrk"):
+        raise RuntimeError(WRK_HINT)
     out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency",
-                          *extra, url], capture_output=True, text=True, check=True).stdout
+                          *args], capture_output=True, text=True, check=True).stdout
 
     def ms(label: str) -> float:
         m = re.search(rf"{label}\s+([\d.]+)(us|ms|s)", out)
@@ -291,5 +343,5 @@ def wrk(url: str, seconds: int, connections: int = 32, header: str | None = None
 
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"p50_ms": ms("50%"), "p99_ms": ms("99%"), "rps": rps, "first_ms": first_ms,
+    return {"p50_ms": ms("50%"), "p99_ms": ms("99%"), "rps": rps,
             "non_2xx": int(errors.group(1)) if errors else 0}

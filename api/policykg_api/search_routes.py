@@ -3,6 +3,7 @@ pinyin — answered from the in-memory `SearchIndex` (`app.state.search`), never
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterable
 from functools import cache
@@ -89,6 +90,16 @@ def parse_types(values: Iterable[str]) -> list[str]:
     return out
 
 
+async def _yield_first() -> None:
+    """Give the event loop one turn before a search's CPU work (~0.5–15 ms on the loop).
+    Under uvloop, with every client waiting, answers already written went out late behind
+    searches of requests read after them: the search p99 at 32 clients without the response
+    cache was 180–200 ms at 1M triples, a mean of 28 ms; with this turn, 58 ms (and 350 ms
+    instead of 1 s for a mix of 30 searches). The standard asyncio loop is fair without it,
+    but added 0.7–4 ms to /sparql answers of ~100 KB."""
+    await asyncio.sleep(0)
+
+
 def ready_index(request: Request) -> SearchIndex:
     """The search index; 503 with Retry-After while it is built after start-up."""
     try:
@@ -127,6 +138,7 @@ async def search(request: Request,
     before aliases, shorter labels first. Each result gives the label that matched (`label`,
     `lang`, `match`), the entity's types and its preferred Chinese and English labels.
     `total` counts every match; `limit` and `offset` page through them. Bad values → 400."""
+    await _yield_first()
     query = parse_query("q", q)
     language = parse_lang(lang)
     wanted = parse_types(types or [])
@@ -152,6 +164,7 @@ async def suggest(request: Request,
             limit: str | None = Query(None, description="Suggestions, 1..50 (10).")) -> dict:
     """Labels (Chinese, English, or Chinese labels reached by pinyin) equal to or starting
     with `prefix`, best first, one per entity."""
+    await _yield_first()
     typed = parse_query("prefix", prefix)
     n = parse_int("limit", limit, 10, 1, 50)
     # exact and prefix matches rank before any other, so the first n hits hold them all
