@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from conftest import ROOT, load_gold
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SKOS
 
 from policykg.pinyin import syllables
-from policykg.search import SearchIndex, normalise_lang
+from policykg.search import SearchIndex, fold_en, fold_zh, normalise_lang
 from policykg.vocab import PKG
 
 GOLD = load_gold("sichuan-reply-03906.json")
@@ -214,3 +216,67 @@ def test_a_rebuilt_index_reuses_each_labels_analysis_and_finds_the_same(graph, m
     for q in ("城乡融合", "試驗區", "shifang", "chengxiang ronghe", "State Council", "什邡"):
         assert first.search(q, limit=50) == second.search(q, limit=50), q
     assert [h.lang for h in second.search("shifang")][:1] == ["pinyin"]
+
+
+# --- autocomplete -----------------------------------------------------------------------------
+
+def _prefixes(index: SearchIndex) -> set[str]:
+    """Two to six characters from the start of every label (as written, and its folded
+    English or pinyin key), and whole labels."""
+    out: set[str] = set()
+    for k in index._keys:
+        for text in (k.label, k.key):
+            out.update(text[:n] for n in range(2, 7) if len(text) >= n)
+            out.add(text)
+    return out
+
+
+def _search_says(index: SearchIndex, prefix: str, n: int) -> list:
+    """What `suggest` must answer: the exact and prefix hits among `search`'s first n (they
+    rank before any other)."""
+    return [h for h in index.search(prefix, limit=n) if h.match in ("exact", "prefix")][:n]
+
+
+def _agree(index: SearchIndex, prefixes: set[str]) -> int:
+    """Prefixes of one character once folded are left out: `search` finds only a label that
+    is that character, `suggest` the labels it begins too."""
+    checked = 0
+    for p in sorted(prefixes):
+        folded = fold_zh(p) if re.search(r"[\u3400-\u9fff]", p) else fold_en(p)
+        if len(folded) < 2:
+            continue
+        for n in (3, 10):
+            assert index.suggest(p, n) == _search_says(index, p, n), (p, n)
+        checked += 1
+    return checked
+
+
+def test_suggest_answers_what_search_ranks_first_for_every_label_prefix(index):
+    assert _agree(index, _prefixes(index)) > 1000
+    assert index.suggest("什邡", 3)[0].label == "什邡市"
+    first = index.suggest("Shifang C", 3)[0]
+    assert (first.label, first.lang) == ("Shifang City", "en")
+
+
+def test_suggest_stays_right_as_the_index_is_updated():
+    index = SearchIndex()
+    for i in range(300):
+        index.add(f"urn:x:{i}", *_entry(f"试验区{i}号", f"Zone {i}"))
+    for round_ in range(3):  # replacements, removals and additions in place, then compaction
+        index.update({f"urn:x:{i}": _entry(f"试验区{i}号{round_}", f"Zone {i} r{round_}")
+                      for i in range(0, 800, 2)}, gone=[f"urn:x:{i}" for i in range(1, 300, 7)])
+        assert _agree(index, _prefixes(index)) > 100
+    assert index.suggest("试验区4号0", 10) == []  # an older round's label is gone
+    assert [h.iri for h in index.suggest("试验区4号2", 10)] == ["urn:x:4"]
+    assert [h.label for h in index.suggest("zone 2 r", 10)] == ["Zone 2 r2"]
+    assert "urn:x:8" in [h.iri for h in index.suggest("zone 8", 10)]
+    assert "urn:x:15" not in [h.iri for h in index.suggest("zone 15", 10)]  # gone
+    assert "urn:x:151" in [h.iri for h in index.suggest("zone 15", 10)]
+
+
+def test_one_character_suggests_the_labels_it_begins():
+    index = _small()
+    assert set(_ids(index.suggest("城", 10))) == {"a", "b"}  # not c: 推进城乡…
+    assert _ids(index.suggest("什", 10)) == ["e"]
+    assert _ids(index.suggest("M", 10)) == ["d"]  # Ministry of Finance
+    assert index.suggest("  ", 10) == []

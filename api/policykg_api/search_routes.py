@@ -167,8 +167,6 @@ async def suggest(request: Request,
     await _yield_first()
     typed = parse_query("prefix", prefix)
     n = parse_int("limit", limit, 10, 1, 50)
-    # exact and prefix matches rank before any other, so the first n hits hold them all
-    hits = ready_index(request).search(typed, limit=n)
+    hits = ready_index(request).suggest(typed, limit=n)
     return JSONResponse({"prefix": typed, "suggestions": [
-        {"label": h.label, "lang": h.lang, "iri": h.iri}
-        for h in hits if h.match in ("exact", "prefix")][:n]})
+        {"label": h.label, "lang": h.lang, "iri": h.iri} for h in hits]})

@@ -4,6 +4,8 @@ The index is built from the label triples of a graph (any rdflib Graph or Datase
 kept in memory: a character-bigram inverted index narrows the candidates, then each is
 checked and ranked — exact label, then prefix, then word, then substring; preferred
 labels before aliases; shorter labels first. This is the function the service calls.
+Autocomplete (`suggest`) needs only the labels a prefix begins: each language's keys are
+also kept in order, and a prefix's keys are found by bisection.
 
 The service keeps one index for its lifetime and updates it in place when documents change
 (`update`): an entity's old entry is retired and a new one added, and the index compacts
@@ -17,6 +19,8 @@ import heapq
 import re
 import threading
 import unicodedata
+from array import array
+from bisect import bisect_left, insort
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -110,6 +114,11 @@ class SearchIndex:
         # keys of its language, and the postings it intersects are that much shorter
         self._grams: dict[str, dict[str, set[int]]] = {
             lang: defaultdict(set) for lang in ("zh", "en", "pinyin")}
+        # language → key ids in the order of their keys, for prefix look-ups (/suggest): a
+        # prefix's keys are one run of it, found by bisection. Kept sorted as keys are
+        # added; a bulk build (`_bulk`) appends and sorts once at the end.
+        self._by_key: dict[str, array] = {lang: array("q") for lang in ("zh", "en", "pinyin")}
+        self._bulk = False
         self._live: dict[str, int] = {}  # IRI → its current entity id
         self._retired: set[int] = set()  # entity ids replaced or removed
         self._lock = threading.RLock()
@@ -132,8 +141,10 @@ class SearchIndex:
                     types: dict[str, tuple[str, ...]]) -> SearchIndex:
         """From (text, lang, preferred) label rows per IRI, e.g. read from a store."""
         index = cls()
+        index._bulk = True
         for iri in sorted(labels):
             index.add(iri, types.get(iri, ()), labels[iri])
+        index._sort_keys()
         return index
 
     def add(self, iri: str, types: tuple[str, ...],
@@ -160,8 +171,16 @@ class SearchIndex:
         lock = self._lock
         self.__init__()
         self._lock = lock
+        self._bulk = True
         for iri, types, labels in live:
             self._add_entity(iri, types, labels)
+        self._sort_keys()
+
+    def _sort_keys(self) -> None:
+        keys = self._keys
+        for lang, kids in self._by_key.items():
+            self._by_key[lang] = array("q", sorted(kids, key=lambda kid: keys[kid].key))
+        self._bulk = False
 
     def pref_labels(self, iri: str) -> dict[str, str | None]:
         """The entity's preferred Chinese and English labels, as indexed."""
@@ -205,9 +224,16 @@ class SearchIndex:
         k = _Key(entity, key, words, label, lang, preferred, order,
                  tuple(accumulate(map(len, words), initial=0)) if lang == "pinyin" else ())
         self._keys.append(k)
+        if self._bulk:
+            self._by_key[lang].append(kid)
+        else:
+            insort(self._by_key[lang], kid, key=self._key_of)
         grams = self._grams[lang]
         for g in _bigrams(key.replace(" ", "") if lang != "en" else key):
             grams[g].add(kid)
+
+    def _key_of(self, kid: int) -> str:
+        return self._keys[kid].key
 
     def __len__(self) -> int:
         return len(self._live)
@@ -233,6 +259,42 @@ class SearchIndex:
         those languages, so an entity is ranked by its best match among them."""
         return self.page(query, types, langs, 0, limit)[1]
 
+    def suggest(self, prefix: str, limit: int = 10) -> list[Hit]:
+        """Autocomplete: entities with a label equal to or beginning with `prefix`, ranked
+        as `search` ranks its exact and prefix matches (which come before any other), one
+        per entity. The labels are found by bisection in each language's keys in order, so
+        a short prefix does not rank every label holding it further in, as `search` must
+        (at 10M triples 'shi' reaches tens of thousands). Unlike `search`, one character
+        suggests the labels it begins, not only a label that is that character."""
+        prefix = prefix.strip()
+        if not prefix:
+            return []
+        with self._lock:
+            return self._hits(self._best_per_entity(self._beginning_with(prefix)), 0, limit)
+
+    def _beginning_with(self, query: str) -> Iterable[tuple[int, _Key]]:
+        """(0 exact or 1 prefix, key) for the keys equal to or beginning with the query,
+        folded for each language as `_matches` folds it."""
+        if _CJK.search(query):
+            yield from self._run_of("zh", fold_zh(query))
+            return
+        q_en = fold_en(query)
+        if q_en:
+            yield from self._run_of("en", q_en)
+        q_py = fold_pinyin(query)
+        if q_py and len(q_py) >= 2:  # as `_matches`: one letter is not pinyin yet
+            yield from self._run_of("pinyin", q_py)
+
+    def _run_of(self, lang: str, q: str) -> Iterable[tuple[int, _Key]]:
+        kids, keys = self._by_key[lang], self._keys
+        i = bisect_left(kids, q, key=self._key_of)
+        while i < len(kids):
+            k = keys[kids[i]]
+            if not k.key.startswith(q):
+                return
+            yield (0 if k.key == q else 1), k
+            i += 1
+
     def page(self, query: str, types: Iterable[str] | None = None,
              langs: Iterable[str] | None = None, offset: int = 0,
              limit: int = 20) -> tuple[int, list[Hit]]:
@@ -249,27 +311,42 @@ class SearchIndex:
         wanted = {t if "://" in t else t.rsplit(":", 1)[-1] for t in (types or ())}
         languages = (None if langs is None else
                      frozenset((langs,) if isinstance(langs, str) else langs))
-        best: dict[int, tuple] = {}  # entity → ((rank, key's order), key)
-        retired = self._retired
         allowed: dict[int, bool] = {}  # entity → of a wanted type (worked out once each)
-        for rank, k in self._matches(query):
+
+        def keep(k: _Key) -> bool:
+            if languages is not None and k.lang not in languages:
+                return False
+            ok = allowed.get(k.entity)
+            if ok is None:
+                ok = allowed[k.entity] = not wanted or any(
+                    t in wanted or t.rsplit("#", 1)[-1] in wanted for t in self._types[k.entity])
+            return ok
+
+        best = self._best_per_entity(self._matches(query),
+                                     keep if wanted or languages is not None else None)
+        return len(best), self._hits(best, offset, limit)
+
+    def _best_per_entity(self, matches: Iterable[tuple[int, _Key]],
+                         keep: Callable[[_Key], bool] | None = None) -> dict[int, tuple]:
+        """entity → ((rank, key's order), key) of its best match: the matches of entities
+        not retired (and that `keep` keeps)."""
+        best: dict[int, tuple] = {}
+        retired = self._retired
+        for rank, k in matches:
             e = k.entity
-            if e in retired or (languages is not None and k.lang not in languages):
+            if e in retired or (keep is not None and not keep(k)):
                 continue
-            if wanted:
-                ok = allowed.get(e)
-                if ok is None:
-                    ok = allowed[e] = any(t in wanted or t.rsplit("#", 1)[-1] in wanted
-                                          for t in self._types[e])
-                if not ok:
-                    continue
             order = (rank, k.order)
             held = best.get(e)
             if held is None or order < held[0]:
                 best[e] = (order, k)
+        return best
+
+    def _hits(self, best: dict[int, tuple], offset: int, limit: int) -> list[Hit]:
+        """The best matches from `offset` to `offset + limit`; only those are built."""
         top = heapq.nsmallest(offset + limit, best.values(), key=_first)[offset:]
-        return len(best), [Hit(self._iris[k.entity], k.label, k.lang, RANKS[order[0]],
-                               k.preferred, self._types[k.entity]) for order, k in top]
+        return [Hit(self._iris[k.entity], k.label, k.lang, RANKS[order[0]], k.preferred,
+                    self._types[k.entity]) for order, k in top]
 
     def _matches(self, query: str) -> Iterable[tuple[int, _Key]]:
         """(rank, key) for every label key the query matches: 0 exact, 1 prefix, 2 every
