@@ -275,15 +275,8 @@ class SearchIndex:
     def _beginning_with(self, query: str) -> Iterable[tuple[int, _Key]]:
         """(0 exact or 1 prefix, key) for the keys equal to or beginning with the query,
         folded for each language as `_matches` folds it."""
-        if _CJK.search(query):
-            yield from self._run_of("zh", fold_zh(query))
-            return
-        q_en = fold_en(query)
-        if q_en:
-            yield from self._run_of("en", q_en)
-        q_py = fold_pinyin(query)
-        if q_py and len(q_py) >= 2:  # as `_matches`: one letter is not pinyin yet
-            yield from self._run_of("pinyin", q_py)
+        for lang, q in _folded(query):
+            yield from self._run_of(lang, q)
 
     def _run_of(self, lang: str, q: str) -> Iterable[tuple[int, _Key]]:
         kids, keys = self._by_key[lang], self._keys
@@ -351,80 +344,90 @@ class SearchIndex:
     def _matches(self, query: str) -> Iterable[tuple[int, _Key]]:
         """(rank, key) for every label key the query matches: 0 exact, 1 prefix, 2 every
         query word a word of the label (English: the beginning of one), 3 substring (pinyin:
-        on syllable boundaries). Each loop reads the candidates of one language. The checks
-        are written out in it, not called: a common query reaches thousands of keys."""
-        keys = self._keys
-        if _CJK.search(query):
-            q = fold_zh(query)
-            words = tuple(w for w in map(fold_zh, tokenizer().cut(query, HMM=False)) if w)
-            every_word = _every_word_test(words)
-            for kid in self._candidates(q, "zh"):
-                k = keys[kid]
-                key = k.key
-                if key == q:
-                    yield 0, k
-                elif key.startswith(q):
-                    yield 1, k
-                elif every_word is not None and every_word(k.words):
-                    yield 2, k
-                elif q in key:
-                    yield 3, k
-            return
-        q_en = fold_en(query)
-        q_py = fold_pinyin(query)
-        en_starts = [" " + w for w in q_en.split()]
-        if q_en:
-            for kid in self._candidates(q_en.replace(" ", "") if " " not in q_en else q_en,
-                                        "en"):
-                k = keys[kid]
-                key = k.key
-                if key == q_en:
-                    yield 0, k
-                elif key.startswith(q_en):
-                    yield 1, k
-                elif _starts_words(key, en_starts):
-                    yield 2, k
-                elif q_en in key:
-                    yield 3, k
-            # multi-word English queries in any order ("finance ministry")
-            if len(en_starts) > 1:
-                first = max(q_en.split(), key=len)
-                for kid in self._candidates(first, "en"):
-                    k = keys[kid]
-                    if _starts_words(k.key, en_starts):
-                        yield 2, k
-        if q_py and len(q_py) >= 2:
-            for kid in self._candidates(q_py, "pinyin"):
-                k = keys[kid]
-                key = k.key
-                if key == q_py:
-                    yield 0, k
-                elif key.startswith(q_py):
-                    yield 1, k
+        on syllable boundaries). Each language reads its own candidates."""
+        for lang, q in _folded(query):
+            if lang == "zh":
+                words = tuple(w for w in map(fold_zh, tokenizer().cut(query, HMM=False)) if w)
+                yield from self._ranked(self._candidates(q, "zh"), q,
+                                        word=_every_word_test(words))
+            elif lang == "en":
+                starts = [" " + w for w in q.split()]
+                yield from self._ranked(
+                    self._candidates(q.replace(" ", "") if " " not in q else q, "en"), q,
+                    word=lambda k, starts=starts: _starts_words(k.key, starts))
+                # multi-word English queries in any order ("finance ministry")
+                if len(starts) > 1:
+                    for kid in self._candidates(max(q.split(), key=len), "en"):
+                        k = self._keys[kid]
+                        if _starts_words(k.key, starts):
+                            yield 2, k
+            else:
                 # inside a label, pinyin only matches whole syllables ('fang' in
                 # shi|fang|shi, never 'ifan')
-                else:
-                    start = key.find(q_py)
-                    while start >= 0:
-                        if start in k.bounds and start + len(q_py) in k.bounds:
-                            yield 3, k
-                            break
-                        start = key.find(q_py, start + 1)
+                yield from self._ranked(self._candidates(q, "pinyin"), q,
+                                        inside=lambda k, q=q: _on_syllables(k, q))
+
+    def _ranked(self, kids: Iterable[int], q: str,
+                word: Callable[[_Key], bool] | None = None,
+                inside: Callable[[_Key], bool] | None = None) -> Iterable[tuple[int, _Key]]:
+        """(rank, key) for the candidate keys `kids` that match the folded query `q`:
+        0 exact, 1 prefix, 2 `word` (every query word a word of the label), 3 inside it
+        (`inside`, or else anywhere). One loop over what may be thousands of candidates,
+        its cheap checks written out."""
+        keys = self._keys
+        for kid in kids:
+            k = keys[kid]
+            key = k.key
+            if key == q:
+                yield 0, k
+            elif key.startswith(q):
+                yield 1, k
+            elif word is not None and word(k):
+                yield 2, k
+            elif inside(k) if inside is not None else q in key:
+                yield 3, k
 
 
-def _every_word_test(words: tuple[str, ...]) -> Callable[[tuple[str, ...]], bool] | None:
-    """A test that every one of the query's words is a word of a label (given its words),
-    written out for one or two words: tuple membership is a C loop, a generator over the
-    words is not, and the test runs for most candidates of a Chinese query."""
+def _folded(query: str) -> list[tuple[str, str]]:
+    """(language, folded query) for each language a query is looked for in: Chinese text
+    in Chinese labels only; Latin text in English labels and, from two letters on, in
+    pinyin ones (one letter is not pinyin yet)."""
+    if _CJK.search(query):
+        return [("zh", fold_zh(query))]
+    out = []
+    q_en = fold_en(query)
+    if q_en:
+        out.append(("en", q_en))
+    q_py = fold_pinyin(query)
+    if len(q_py) >= 2:
+        out.append(("pinyin", q_py))
+    return out
+
+
+def _on_syllables(k: _Key, q: str) -> bool:
+    """`q` inside the pinyin key `k`, starting and ending on syllable boundaries."""
+    key, bounds = k.key, k.bounds
+    start = key.find(q)
+    while start >= 0:
+        if start in bounds and start + len(q) in bounds:
+            return True
+        start = key.find(q, start + 1)
+    return False
+
+
+def _every_word_test(words: tuple[str, ...]) -> Callable[[_Key], bool] | None:
+    """A test that every one of the query's words is a word of a key's label, written out
+    for one or two words: tuple membership is a C loop, a generator over the words is not,
+    and the test runs for most candidates of a Chinese query."""
     if not words:
         return None
     if len(words) == 1:
         (a,) = words
-        return lambda label_words: a in label_words
+        return lambda k: a in k.words
     if len(words) == 2:
         a, b = words
-        return lambda label_words: a in label_words and b in label_words
-    return lambda label_words: all(w in label_words for w in words)
+        return lambda k: a in k.words and b in k.words
+    return lambda k: all(w in k.words for w in words)
 
 
 def _first(item: tuple) -> tuple:
