@@ -9,6 +9,7 @@ import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -19,11 +20,15 @@ import psutil
 BENCH = Path(__file__).resolve().parent
 
 
-class PeakRSS:
-    """Peak resident memory of a process and its children, sampled every 0.1 s."""
+class ProcessTree:
+    """Peak resident memory and CPU time of a process and its children (the ingest's pool
+    workers, the server's query workers), sampled every 0.1 s. CPU is each process's own
+    user + system time as last seen: a process that ends between two samples loses at most
+    its last 0.1 s."""
 
     def __init__(self, pid: int) -> None:
         self.pid, self.peak = pid, 0
+        self._cpu: dict[int, float] = {}  # pid → CPU seconds last seen
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -38,7 +43,10 @@ class PeakRSS:
                 total = 0
                 for p in procs:
                     try:
-                        total += p.memory_info().rss
+                        with p.oneshot():
+                            total += p.memory_info().rss
+                            t = p.cpu_times()
+                        self._cpu[p.pid] = t.user + t.system
                     except psutil.Error:
                         pass
                 self.peak = max(self.peak, total)
@@ -46,7 +54,7 @@ class PeakRSS:
                 return
             self._stop.wait(0.1)
 
-    def __enter__(self) -> PeakRSS:
+    def __enter__(self) -> ProcessTree:
         self._thread.start()
         return self
 
@@ -58,11 +66,16 @@ class PeakRSS:
     def mb(self) -> float:
         return self.peak / 2**20
 
+    @property
+    def cpu_s(self) -> float:
+        return sum(self._cpu.values())
+
 
 @dataclass
 class Run:
     seconds: float
     peak_rss_mb: float
+    cpu_s: float  # of the process and its children
     stdout: str
     stderr: str
     returncode: int
@@ -72,14 +85,15 @@ def run(args: list[str], timeout: float | None = None) -> Run:
     """A command, timed, with its peak memory."""
     t = time.perf_counter()
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    with PeakRSS(proc.pid) as rss:
+    with ProcessTree(proc.pid) as tree:
         try:
             out, err = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             proc.kill()
             out, err = proc.communicate()
-            return Run(time.perf_counter() - t, rss.mb, out, err + "\n[timed out]", -9)
-    return Run(time.perf_counter() - t, rss.mb, out, err, proc.returncode)
+            return Run(time.perf_counter() - t, tree.mb, tree.cpu_s, out,
+                       err + "\n[timed out]", -9)
+    return Run(time.perf_counter() - t, tree.mb, tree.cpu_s, out, err, proc.returncode)
 
 
 def policykg(*args: str, timeout: float | None = None) -> Run:
@@ -96,7 +110,48 @@ def ingest_docs(folder: Path, store: Path) -> dict:
         raise RuntimeError(f"ingest failed: {r.stderr[-2000:]}")
     added = re.search(r"(\d+) added", r.stderr)
     return {"docs": n, "added": int(added.group(1)) if added else None,
-            "seconds": r.seconds, "docs_per_s": n / r.seconds, "peak_rss_mb": r.peak_rss_mb}
+            "seconds": r.seconds, "docs_per_s": n / r.seconds, "peak_rss_mb": r.peak_rss_mb,
+            "cpu_s": r.cpu_s}
+
+
+def ingest_cpu_ms_per_doc(folder: Path, sample: int = 24) -> dict[str, float]:
+    """CPU milliseconds per document of each step of the ingest, run in this process on a
+    sample of the documents after a warm-up (tables, segmenter, shapes): `build` (normalise
+    → extract → label → map, and the N-Triples handed over), `validate` (the ingest-time
+    check) and `store` (the sample's graphs put into a new embedded store in one batch, with
+    their copies in the union default graph, as `policykg ingest` writes them). Process CPU
+    time, so the store's writer threads count too. Their sum bounds the ingest: on C cores
+    it cannot pass C × 1000 / sum documents per second."""
+    from policykg.build import build_one
+    from policykg.store import DocumentData, open_store
+    from policykg.validate import validate
+
+    files = sorted(folder.glob("*.txt"))[:sample + 1]
+    first = build_one(files[0]).mapped
+    assert first is not None, files[0]
+    validate(first)
+    cpu = time.process_time
+    t = cpu()
+    mapped = [build_one(f).mapped for f in files[1:]]
+    datas = [DocumentData.of_mapped(m) for m in mapped if m is not None]
+    build = cpu() - t
+    t = cpu()
+    for m in mapped:
+        if m is not None:
+            validate(m)
+    check = cpu() - t
+    with tempfile.TemporaryDirectory(prefix="policykg-bench-store-") as tmp:
+        store = open_store(Path(tmp) / "store")
+        t = cpu()
+        with store.batch() as batch:
+            for d in datas:
+                batch.put(d)
+        put = cpu() - t
+    n = len(datas)
+    out = {"build": build / n * 1000, "validate": check / n * 1000, "store": put / n * 1000}
+    out["total"] = sum(out.values())
+    out["documents"] = n
+    return out
 
 
 def validate_ms_per_doc(folder: Path, sample: int = 8, engine: str = "auto") -> float:
