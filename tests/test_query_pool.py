@@ -250,3 +250,58 @@ def test_a_worker_whose_priority_cannot_be_raised_again_is_replaced(store_dir, m
         finally:
             await pool.close()
     _run(go())
+
+
+def test_workers_beyond_its_size_stay_through_a_burst_and_go_once_idle(store_dir,
+                                                                       monkeypatch):
+    """Two clients querying without pause keep one worker beyond the size busy: it is kept
+    while they query (when it was stopped as soon as it came back, a fresh spare was started
+    for almost every query), and stopped `idle_keep` seconds after the burst. The worker that
+    stays is the one back last, its caches warm."""
+    answered: list[int] = []  # pid of the worker of each query
+    starts: list[int] = []
+    real_call, real_spawn = _Worker.call, QueryPool._spawn
+
+    async def recording_call(w, req, timeout, long_after=None):
+        reply = await real_call(w, req, timeout, long_after)
+        answered.append(w.proc.pid)
+        return reply
+
+    def counting_spawn(pool):
+        starts.append(1)
+        real_spawn(pool)
+
+    monkeypatch.setattr(_Worker, "call", recording_call)
+    monkeypatch.setattr(QueryPool, "_spawn", counting_spawn)
+
+    async def go():
+        pool = QueryPool(store_dir, size=1, max_size=3)
+        pool.idle_keep = 1.0
+        await pool.start()
+        try:
+            async def client() -> int:
+                n = 0
+                end = asyncio.get_running_loop().time() + 1.5
+                while asyncio.get_running_loop().time() < end:
+                    assert (await pool.run(QueryRequest(CHEAP, ACCEPT), 10)).status == 200
+                    n += 1
+                    await asyncio.sleep(0)
+                return n
+
+            counts = await asyncio.gather(client(), client())
+            assert min(counts) >= 20, counts
+            # the first, a spare, and another each time the spare idled out (before: dozens)
+            assert len(starts) <= 5, f"{len(starts)} workers started for {sum(counts)} queries"
+            assert pool._count >= 2  # the extra worker is still there right after the burst
+            last = answered[-1]
+            for _ in range(400):
+                if pool._count == 1:
+                    break
+                await asyncio.sleep(0.01)
+            assert pool._count == 1 and pool._idle.qsize() == 1
+            assert [w.proc.pid for w in pool._idle._queue] == [last]
+            assert (await pool.run(QueryRequest(CHEAP, ACCEPT), 10)).status == 200
+            assert answered[-1] == last
+        finally:
+            await pool.close()
+    _run(go())

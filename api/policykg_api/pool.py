@@ -14,6 +14,7 @@ while they change."""
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import multiprocessing as mp
 import os
@@ -166,6 +167,7 @@ class _Worker:
         child.close()
         self.ready = False  # said it has started
         self.lowered = False  # running at LONG_QUERY_NICE
+        self.idle_since = 0.0  # the event loop's time when it last came back
 
     def lower_priority(self) -> None:
         """A query still running after `QueryPool.long_query` seconds yields the CPU to
@@ -255,16 +257,44 @@ class _Worker:
             self.kill()
 
 
+class _IdleWorkers(asyncio.Queue):
+    """Idle workers. The one back last is handed out first: at low concurrency one worker
+    answers most queries, with its store's caches warm (handed out in turn, each worker's
+    caches warmed more slowly and a query took up to twice as long meanwhile). The one idle
+    longest is the first given up when the pool shrinks. (`_init`, `_put` and `_get` are
+    asyncio.Queue's hooks for its subclasses.)"""
+
+    def _init(self, maxsize: int) -> None:
+        self._queue: collections.deque[_Worker] = collections.deque()
+
+    def _put(self, item: _Worker) -> None:
+        self._queue.append(item)
+
+    def _get(self) -> _Worker:
+        return self._queue.pop()
+
+    def oldest(self) -> _Worker | None:
+        return self._queue[0] if self._queue else None
+
+    def take_oldest(self) -> _Worker:
+        return self._queue.popleft()
+
+
 class QueryPool:
     """`size` worker processes, growing up to `max_size` under load: one spare is started as
     soon as every worker is busy, and a query that has waited `grace` seconds gets another
     started (long queries then do not hold every cheap one up until their deadline). A
     query is given the first worker that is ready — one coming back or one just started —
-    never one still starting. Idle workers beyond `size` are stopped when they come back."""
+    never one still starting. Workers beyond `size` are stopped once they have been idle for
+    `idle_keep` seconds, the one idle longest first."""
 
     grace = 0.2
     start_timeout = 60.0  # for the first workers, at start-up
     long_query = 0.25  # seconds: a query running longer goes on at a lower priority
+    # Stopping a worker beyond `size` as soon as it came back meant, under two or more
+    # concurrent clients, a spare started and a warm worker stopped some 26 times a second
+    # (each start a fork and a store opened, each query after it on cold caches).
+    idle_keep = 2.0
 
     def __init__(self, spec: StoreSpec, size: int = 2, max_size: int | None = None,
                  generation: Callable[[], int] = lambda: 0) -> None:
@@ -278,7 +308,8 @@ class QueryPool:
         # when stopped long queries were sent again together.
         self._ctx = mp.get_context("forkserver")
         self._ctx.set_forkserver_preload(["pyoxigraph", "policykg_api.pool"])
-        self._idle: asyncio.Queue[_Worker] | None = None
+        self._idle: _IdleWorkers | None = None
+        self._trim_at: asyncio.TimerHandle | None = None  # the next look for idle extras
         self._starting: set[_Worker] = set()
         self._count = 0  # workers alive: starting, idle, running a query, or held by a writer
         self._writing = False
@@ -287,10 +318,7 @@ class QueryPool:
         self.failed_starts = 0
 
     async def start(self) -> None:
-        # the worker back last goes out first: at low concurrency one worker answers most
-        # queries, with its store's caches warm (handed out in turn, each worker's own
-        # caches warmed more slowly and a query took up to twice as long meanwhile)
-        self._idle = asyncio.LifoQueue()
+        self._idle = _IdleWorkers()
         self._writers = asyncio.Lock()
         for _ in range(self.size):
             self._spawn()
@@ -304,6 +332,9 @@ class QueryPool:
     async def close(self) -> None:
         if self._idle is None:
             return
+        if self._trim_at is not None:
+            self._trim_at.cancel()
+            self._trim_at = None
         for w in list(self._starting):
             w.kill()
         while not self._idle.empty():
@@ -327,7 +358,7 @@ class QueryPool:
         assert self._idle is not None
         self._starting.discard(w)
         if ok:
-            self._idle.put_nowait(w)
+            self._idle_again(w)
         else:  # died while starting: not counted any more
             self._count -= 1
             self.failed_starts += 1
@@ -384,19 +415,47 @@ class QueryPool:
             self._spawn()
 
     def _release(self, worker: _Worker) -> None:
-        """Back to the idle workers; one beyond `size` idle ones is stopped (off the loop),
-        so the pool shrinks back to its size once the load has passed."""
+        """Back to the idle workers. Beyond `size`, the pool shrinks back once the load has
+        passed (`_trim`)."""
         assert self._idle is not None
+        loop = asyncio.get_running_loop()
         if worker.lowered and not worker.restore_priority():
             self._count -= 1  # it would run cheap queries slowly: a fresh one instead
-            asyncio.get_running_loop().run_in_executor(None, worker.stop)
+            loop.run_in_executor(None, worker.stop)
             if self._count < self.size or self._writing:
                 self._spawn()
-        elif self._count > self.size and self._idle.qsize() >= self.size and not self._writing:
+            return
+        self._idle_again(worker)
+
+    def _idle_again(self, worker: _Worker) -> None:
+        """A worker started, back from a query or let go by a writer: idle from now."""
+        assert self._idle is not None
+        loop = asyncio.get_running_loop()
+        worker.idle_since = loop.time()
+        self._idle.put_nowait(worker)
+        if self._count > self.size and self._trim_at is None:
+            self._trim_at = loop.call_later(self.idle_keep, self._trim)
+
+    def _trim(self) -> None:
+        """Stop the workers beyond `size` that have been idle for `idle_keep` seconds, the
+        one idle longest first (off the loop); look again when the next one would be due."""
+        assert self._idle is not None
+        self._trim_at = None
+        loop = asyncio.get_running_loop()
+        due = self.idle_keep
+        while self._count > self.size and not self._writing:
+            w = self._idle.oldest()
+            if w is None:
+                break
+            idle = loop.time() - w.idle_since
+            if idle < self.idle_keep:
+                due = self.idle_keep - idle
+                break
+            self._idle.take_oldest()
             self._count -= 1
-            asyncio.get_running_loop().run_in_executor(None, worker.stop)
-        else:
-            self._idle.put_nowait(worker)
+            loop.run_in_executor(None, w.stop)
+        if self._count > self.size:
+            self._trim_at = loop.call_later(max(0.05, due), self._trim)
 
     @contextlib.asynccontextmanager
     async def exclusive(self) -> AsyncIterator[None]:
@@ -423,6 +482,6 @@ class QueryPool:
                 yield
             finally:
                 for w in held:
-                    self._idle.put_nowait(w)
+                    self._idle_again(w)
         finally:
             self._writing = False
