@@ -153,6 +153,8 @@ def size_table(sizes: list[dict]) -> list[str]:
             ("search_mix_alone_max_ms", "search mix, no-cache, alone: max ms"),
             ("search_mix_nocache_p99_ms", "search mix, no-cache: p99 ms"),
             ("search_mix_nocache_rps", "search mix, no-cache: req/s"),
+            ("sparql_cheap_p99_ms", "/sparql one-row query p99 ms"),
+            ("sparql_cheap_rps", "/sparql one-row query req/s"),
             ("full_validate_s", "validate --store s"),
             ("pyshacl_validate_s", "plain pySHACL s"),
             ("full_validate_ratio_vs_pyshacl", "validate ratio"),

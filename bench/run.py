@@ -44,6 +44,7 @@ from bench.service import (  # noqa: E402
     PASSES,
     SEARCH_MIX,
     SEARCH_PATH,
+    SPARQL_FLOOR_PATH,
     WRK_HINT,
     measure_mix,
     measure_peer,
@@ -101,6 +102,7 @@ def measure_size(n: int, block: str, work: Path, prof: dict, peer: bool) -> dict
             lookup_nc = wrk(server.url + LOOKUP_PATH, prof["wrk_s"], header=NO_CACHE)
             search_nc = wrk(server.url + SEARCH_PATH, prof["wrk_s"], header=NO_CACHE)
             mix = search_mix(server.url, prof["wrk_s"])
+            sparql_cheap = wrk(server.url + SPARQL_FLOOR_PATH, prof["wrk_s"])
         out["serve_peak_rss_mb"] = rss.mb
     finally:
         server.stop()
@@ -120,8 +122,10 @@ def measure_size(n: int, block: str, work: Path, prof: dict, peer: bool) -> dict
                 "search_mix_nocache_rps": mix["rps"],
                 "search_mix_alone_p50_ms": mix["alone_p50_ms"],
                 "search_mix_alone_max_ms": mix["alone_max_ms"],
+                "sparql_cheap_p99_ms": sparql_cheap["p99_ms"],
+                "sparql_cheap_rps": sparql_cheap["rps"],
                 "non_2xx": sum(r["non_2xx"] for r in (lookup, lookup_doc, search, lookup_nc,
-                                                      search_nc, mix))})
+                                                      search_nc, mix, sparql_cheap))})
     out["endpoint_added_ms_p50"], out["endpoint_ratio_heavy_max"] = endpoint_figures(
         [(r.direct_ms, r.policykg_ms) for r in rows])
     # the same figures from each pass alone: how far they move within one run
@@ -193,7 +197,9 @@ def print_size(s: dict) -> None:
           f"{s['search_nocache_rps']:.0f} req/s; search mix of {len(SEARCH_MIX)} (no cache): "
           f"alone p50 {s['search_mix_alone_p50_ms']:.2f} / max {s['search_mix_alone_max_ms']:.2f}"
           f" ms, 32 connections p99 {s['search_mix_nocache_p99_ms']:.2f} ms, "
-          f"{s['search_mix_nocache_rps']:.0f} req/s; "
+          f"{s['search_mix_nocache_rps']:.0f} req/s; the one-row query by GET /sparql at 32 "
+          f"connections: p99 {s['sparql_cheap_p99_ms']:.2f} ms, {s['sparql_cheap_rps']:.0f} "
+          "req/s; "
           f"serving peak RSS {s['serve_peak_rss_mb']:.0f} MB", flush=True)
     print(f"/sparql by pass: added ms p50 "
           f"{', '.join(f'{v:.2f}' for v in s['endpoint_added_ms_p50_passes'])}; heavy ratio "
@@ -223,7 +229,7 @@ def summary(ingest: dict, sizes: list[dict]) -> dict:
             "lookup_rps", "lookup_doc_p99_ms", "lookup_doc_rps", "lookup_nocache_p99_ms",
             "lookup_nocache_rps", "search_nocache_p99_ms", "search_nocache_rps",
             "search_mix_nocache_p99_ms", "search_mix_nocache_rps", "search_mix_alone_p50_ms",
-            "search_mix_alone_max_ms"]
+            "search_mix_alone_max_ms", "sparql_cheap_p99_ms", "sparql_cheap_rps"]
     out = {"ingest_docs_per_s": ingest["docs_per_s"],
            "ingest_cpu_ms_per_doc": {k: round(v, 1) for k, v in ingest["cpu_ms_per_doc"].items()
                                      if k != "documents"},

@@ -235,6 +235,9 @@ class MixRow:
 # The one-row query that gives the floor of what /sparql adds: the HTTP exchange, routing,
 # checks and the hop to a query worker process, with almost no result to carry.
 FLOOR_QUERY = "SELECT ?p WHERE { <https://w3id.org/policykg/id/place/510682> ?p ?o } LIMIT 1"
+# The one-row query by GET, for /sparql under 32 connections: each request goes to a query
+# worker process (none is answered from the response cache, which keeps look-ups only).
+SPARQL_FLOOR_PATH = "/sparql?" + urllib.parse.urlencode({"query": FLOOR_QUERY})
 # The mix is measured this many times over, one query after another, and each query's
 # figure is the median of its passes: between two full runs the added milliseconds moved by
 # 1-2 ms with the host's load, and a spell of it then weighs one pass, not the result.
