@@ -266,6 +266,7 @@ def measure_mix(store: Path, server: Server, runs: int, passes: int = PASSES
     longer than BUDGET_S is measured by that one run."""
     db = ox.Store.read_only(str(store))
     rows: list[MixRow] = []
+    in_passes: list[tuple[MixRow, str]] = []  # the rows measured over the passes
     with KeepAlive(server.url + "/sparql") as client:
         for name, q in {**MIX, "floor": FLOOR_QUERY}.items():
             h, body_http = _first(lambda q=q: client.post_query(q))
@@ -274,19 +275,15 @@ def measure_mix(store: Path, server: Server, runs: int, passes: int = PASSES
                          rows_policykg=_size(body_http, q), bytes=len(body_http))
             if max(h, d) < BUDGET_S * 1000:
                 client.post_query(q)  # a second warm-up: the answering worker's caches
-                row.extra["q"] = q
+                in_passes.append((row, q))
             rows.append(row)
         for _ in range(passes):
-            for row in rows:
-                if "q" in row.extra:
-                    q = row.extra["q"]
-                    row.passes.append(paired(lambda q=q: direct(db, q),
-                                             lambda q=q: client.post_query(q), runs))
-    for row in rows:
-        row.extra.pop("q", None)
-        if row.passes:
-            row.direct_ms = statistics.median(d for d, _ in row.passes)
-            row.policykg_ms = statistics.median(h for _, h in row.passes)
+            for row, q in in_passes:
+                row.passes.append(paired(lambda q=q: direct(db, q),
+                                         lambda q=q: client.post_query(q), runs))
+    for row, _ in in_passes:
+        row.direct_ms = statistics.median(d for d, _ in row.passes)
+        row.policykg_ms = statistics.median(h for _, h in row.passes)
     return rows[:-1], rows[-1]
 
 
