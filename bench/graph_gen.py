@@ -4,8 +4,10 @@ A seed block is built by the real pipeline (normalise → extract → map) from 
 corpus and from generated documents (`corpus_gen`); the block is then repeated, every
 document-specific IRI (documents, their graphs, evidence, lists, events, amounts, …) made
 unique per copy. Places, organisations, regions and programmes keep their IRIs, as they
-would in a real corpus where many documents name the same county or ministry. Deterministic
-for a given seed and size.
+would in a real corpus where many documents name the same county or ministry. Only whole
+documents are written, so every document graph of the result passes the shapes.
+Deterministic for a given seed and size: the block is sorted, each document's quads
+together (rdflib's own order changed with Python's hash seed, and with it where a cut fell).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Dataset
 
 from bench.corpus_gen import generate_docs
@@ -39,7 +42,23 @@ def seed_block(n_generated: int, seed: int = 0) -> str:
         if d.graph is not None:
             graphs.append(d.graph)
     ds: Dataset = to_dataset(graphs)
-    return ds.serialize(format="nquads")
+    quads = ox.parse(ds.serialize(format="nquads").encode("utf-8"),
+                     format=ox.RdfFormat.N_QUADS)
+    return ox.serialize(sorted(quads, key=lambda q: (str(q.graph_name), str(q))),
+                        format=ox.RdfFormat.N_QUADS).decode("utf-8")
+
+
+def _documents(block: str) -> list[int]:
+    """The number of lines of each run of quads of one graph, in the block's order (one quad
+    a line, as N-Quads are written)."""
+    runs: list[int] = []
+    last = None
+    for q in ox.parse(block.encode("utf-8"), format=ox.RdfFormat.N_QUADS):
+        if q.graph_name != last:
+            runs.append(0)
+            last = q.graph_name
+        runs[-1] += 1
+    return runs
 
 
 def _pieces(block: str, base: str = DEFAULT_BASE) -> list[str]:
@@ -52,8 +71,8 @@ def _pieces(block: str, base: str = DEFAULT_BASE) -> list[str]:
 
 
 def write_graph(block: str, triples: int, out: Path) -> int:
-    """Write about `triples` quads (whole documents are not kept whole at the very end: the
-    last copy is cut at the count). Returns the number of quads written."""
+    """Write about `triples` quads: whole copies of the block, then of the next copy as many
+    whole documents as fit (at least one). Returns the number of quads written."""
     lines = block.count("\n")
     pieces = _pieces(block)
     written = 0
@@ -65,9 +84,14 @@ def write_graph(block: str, triples: int, out: Path) -> int:
                 fh.write(text)
                 written += lines
             else:
-                part = text.split("\n")[:triples - written]
-                fh.write("\n".join(part) + "\n")
-                written += len(part)
+                take = 0
+                for n in _documents(block):
+                    if written + take + n > triples and (written or take):
+                        break
+                    take += n
+                if take:
+                    fh.write("\n".join(text.split("\n")[:take]) + "\n")
+                return written + take
             copy += 1
     return written
 

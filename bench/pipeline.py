@@ -5,6 +5,7 @@ against plain pySHACL on one in-memory rdflib graph."""
 
 from __future__ import annotations
 
+import os
 import re
 import statistics
 import subprocess
@@ -81,10 +82,12 @@ class Run:
     returncode: int
 
 
-def run(args: list[str], timeout: float | None = None) -> Run:
+def run(args: list[str], timeout: float | None = None, env: dict[str, str] | None = None
+        ) -> Run:
     """A command, timed, with its peak memory."""
     t = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env)
     with ProcessTree(proc.pid) as tree:
         try:
             out, err = proc.communicate(timeout=timeout)
@@ -96,8 +99,9 @@ def run(args: list[str], timeout: float | None = None) -> Run:
     return Run(time.perf_counter() - t, tree.mb, tree.cpu_s, out, err, proc.returncode)
 
 
-def policykg(*args: str, timeout: float | None = None) -> Run:
-    return run([sys.executable, "-m", "policykg", *args], timeout)
+def policykg(*args: str, timeout: float | None = None, env: dict[str, str] | None = None
+             ) -> Run:
+    return run([sys.executable, "-m", "policykg", *args], timeout, env)
 
 
 # --- ingest ---------------------------------------------------------------------------------
@@ -213,12 +217,17 @@ def load(nq: Path, ours: Path, raw: Path) -> dict:
 # --- whole-store validation -------------------------------------------------------------------
 
 def validate_store(store: Path, jobs: int, timeout: float | None = None) -> dict:
-    r = policykg("validate", "--store", str(store), "--jobs", str(jobs), timeout=timeout)
+    # wide lines: a failing document's line is read whole from the output
+    r = policykg("validate", "--store", str(store), "--jobs", str(jobs), timeout=timeout,
+                 env={**os.environ, "COLUMNS": "1000"})
     m = re.search(r"(\d+) documents, (\d+) triples: (\d+) conform, (\d+) violations", r.stdout)
     if not m:
         return {"seconds": None, "note": (r.stderr or r.stdout)[-300:]}
-    return {"seconds": r.seconds, "documents": int(m.group(1)), "triples": int(m.group(2)),
-            "violations": int(m.group(4)), "peak_rss_mb": r.peak_rss_mb}
+    out = {"seconds": r.seconds, "documents": int(m.group(1)), "triples": int(m.group(2)),
+           "violations": int(m.group(4)), "peak_rss_mb": r.peak_rss_mb}
+    if out["violations"]:  # the failing documents, as the command names them (on stderr)
+        out["failing"] = [line for line in r.stderr.splitlines() if "violations, e.g." in line][:5]
+    return out
 
 
 def plain_pyshacl(nq: Path, timeout: float | None = None) -> dict:

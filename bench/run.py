@@ -160,6 +160,8 @@ def measure_size(n: int, block: str, work: Path, prof: dict, peer: bool) -> dict
     v = pipeline.validate_store(store, jobs=os.cpu_count() or 1)
     out["full_validate_s"] = v.get("seconds")
     out["full_validate_violations"] = v.get("violations")
+    if v.get("failing"):
+        out["full_validate_failing"] = v["failing"]
     if n <= prof["pyshacl_max"]:
         say(f"[{tag}] plain pySHACL (timeout {prof['pyshacl_timeout']} s)")
         b = pipeline.plain_pyshacl(nq, timeout=prof["pyshacl_timeout"])
@@ -351,6 +353,10 @@ def write_outputs(args: argparse.Namespace, prof: dict, result: dict, ingest: di
     for s in sizes:
         if s.get("pyshacl_note"):
             notes.append(f"plain pySHACL at {s['size_triples']:,} triples: {s['pyshacl_note']}.")
+        if s.get("full_validate_failing"):
+            notes.append(f"validate --store at {s['size_triples']:,} triples found "
+                         f"{s['full_validate_violations']} violations; the first failing "
+                         "documents: " + "; ".join(f"`{f}`" for f in s["full_validate_failing"]))
         if s.get("answers_differ"):
             notes.append(f"at {s['size_triples']:,}: /sparql and direct answers differ in "
                          f"size for {', '.join(s['answers_differ'])}.")

@@ -83,11 +83,26 @@ def test_graph_copies_keep_shared_entities_and_separate_documents(tmp_path):
         "<https://w3id.org/policykg/id/doc/a> <https://w3id.org/policykg/graph/a> ."]) + "\n"
     assert len(_pieces(block)) == 6  # cut after each of the five per-document IRIs
     out = tmp_path / "g.nq"
-    assert write_graph(block, 5, out) == 5
+    assert write_graph(block, 7, out) == 6
     lines = out.read_text(encoding="utf-8").splitlines()
-    assert len(lines) == 5
+    assert len(lines) == 6  # three whole copies: a fourth document would pass the count
     assert "<https://w3id.org/policykg/id/doc/c1-a>" in lines[2]
     assert "<https://w3id.org/policykg/graph/c1-a>" in lines[2]
     assert "<https://w3id.org/policykg/id/place/510682>" in lines[2]  # shared, not copied
     assert "<https://w3id.org/policykg/id/evidence/c1-a/1-2>" in lines[3]
-    assert "<https://w3id.org/policykg/id/doc/c2-a>" in lines[4]  # the last copy, cut short
+    assert "<https://w3id.org/policykg/id/doc/c2-a>" in lines[4]
+    assert write_graph(block, 1, out) == 2  # at least one whole document
+
+
+def test_a_graph_ends_on_whole_documents(tmp_path):
+    """The last copy takes whole documents only: a document cut at the count failed the
+    shapes (a list's rdfs:label kept, its skos:prefLabel cut off), depending on where the
+    cut fell."""
+    line = '<https://w3id.org/policykg/id/doc/{g}> <http://ex/p> "{i}" {graph} .'
+    graph = "<https://w3id.org/policykg/graph/{g}>"
+    block = "".join(line.format(g=g, i=i, graph=graph.format(g=g)) + "\n"
+                    for g, n in (("a", 3), ("b", 4)) for i in range(n))
+    out = tmp_path / "g.nq"
+    assert write_graph(block, 7 + 5, out) == 7 + 3  # the copy's a, not part of its b
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert [ln.split()[-2] for ln in lines[7:]] == [graph.format(g="c1-a")] * 3
