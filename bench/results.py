@@ -89,8 +89,8 @@ def gaps(summary: dict, sizes: list[dict], ingest: dict) -> list[str]:
         out.append(f"**ingest_docs_per_s** {fmt(summary['ingest_docs_per_s'])} against 50. "
                    f"{ingest_cost(ingest)}. To reach 50 documents/s on {cores} cores a "
                    f"document may take {cores * 1000 / 50:.0f} ms of CPU in all steps "
-                   "together; the commands' start (the interpreter, and in each worker the "
-                   "tables, segmenter and shapes) and its last write take the rest of the "
+                   "together; the command's start (the interpreter, and in each worker the "
+                   "tables, segmenter and shapes) and its last write take the rest of its "
                    "time.")
     if _missed("endpoint_added_ms_p50", summary):
         out.append(f"**endpoint_added_ms_p50** {fmt(summary['endpoint_added_ms_p50'])} ms "
@@ -106,7 +106,9 @@ def gaps(summary: dict, sizes: list[dict], ingest: dict) -> list[str]:
         out.append(f"**endpoint_ratio_heavy_max** {fmt(summary['endpoint_ratio_heavy_max'])} "
                    f"against 1.2, on {worst['query']}: {fmt(worst['direct_ms'])} ms directly, "
                    f"{fmt(worst['policykg_ms'] - worst['direct_ms'])} ms added for an answer "
-                   f"of {worst.get('bytes', 0) / 1000:.0f} KB; {each} in the run's passes.")
+                   f"of {worst.get('bytes', 0) / 1000:.0f} KB, where a one-row query adds "
+                   f"{fmt(head.get('endpoint_floor_added_ms'))} ms; {each} in the run's "
+                   "passes.")
     if _missed("speedup_vs_rdflib_endpoint_total", summary) and head.get("peer_total_ms"):
         top = max(mix, key=lambda r: r["direct_ms"])
         out.append(f"**speedup_vs_rdflib_endpoint_total** "
