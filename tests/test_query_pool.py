@@ -305,3 +305,26 @@ def test_workers_beyond_its_size_stay_through_a_burst_and_go_once_idle(store_dir
         finally:
             await pool.close()
     _run(go())
+
+
+def test_writes_do_not_keep_idle_workers_beyond_the_size_alive(store_dir):
+    """A writer takes every worker and gives them back: they stay idle since when they were
+    (taken as idle from then, writes every few seconds kept the extra workers for good)."""
+    async def go():
+        pool = QueryPool(store_dir, size=1, max_size=3)
+        pool.idle_keep = 0.5
+        await pool.start()
+        try:
+            await asyncio.gather(*(pool.run(QueryRequest(CHEAP, ACCEPT), 10)
+                                   for _ in range(2)))
+            assert pool._count >= 2
+            loop = asyncio.get_running_loop()
+            end = loop.time() + 2.0
+            while loop.time() < end and pool._count > 1:
+                async with pool.exclusive():
+                    await asyncio.sleep(0.05)
+                await asyncio.sleep(0.15)
+            assert pool._count == 1, f"{pool._count} workers after 2 s of writes"
+        finally:
+            await pool.close()
+    _run(go())

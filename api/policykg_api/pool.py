@@ -427,11 +427,12 @@ class QueryPool:
             return
         self._idle_again(worker)
 
-    def _idle_again(self, worker: _Worker) -> None:
-        """A worker started, back from a query or let go by a writer: idle from now."""
+    def _idle_again(self, worker: _Worker, since: float | None = None) -> None:
+        """A worker started, back from a query (idle from now) or let go by a writer (idle
+        `since` it was before)."""
         assert self._idle is not None
         loop = asyncio.get_running_loop()
-        worker.idle_since = loop.time()
+        worker.idle_since = loop.time() if since is None else since
         self._idle.put_nowait(worker)
         if self._count > self.size and self._trim_at is None:
             self._trim_at = loop.call_later(self.idle_keep, self._trim)
@@ -481,7 +482,9 @@ class QueryPool:
             try:
                 yield
             finally:
-                for w in held:
-                    self._idle_again(w)
+                # back in the order they were in (taken last-in first), idle as they were:
+                # a write does not keep extra workers alive
+                for w in reversed(held):
+                    self._idle_again(w, w.idle_since)
         finally:
             self._writing = False
