@@ -84,7 +84,7 @@ class Run:
 
 def run(args: list[str], timeout: float | None = None, env: dict[str, str] | None = None
         ) -> Run:
-    """A command, timed, with its peak memory."""
+    """A command, timed, with its peak memory and the CPU time of its processes."""
     t = time.perf_counter()
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=env)
