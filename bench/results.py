@@ -77,6 +77,26 @@ def _missed(key: str, summary: dict) -> bool:
     return v is not None and not (v >= bound if op == ">=" else v <= bound)
 
 
+def machine_share(summary: dict, head: dict) -> str:
+    """What the machine adds to each /sparql request (measured by bench/handoff.py), or ""
+    where it was not measured."""
+    figures = (summary.get("handoff_us_busy"), summary.get("handoff_us_after_idle"),
+               head.get("floor_server_cpu_ms_busy"), head.get("floor_server_cpu_ms_after_pause"),
+               head.get("floor_ms_busy"), head.get("floor_ms_after_pause"))
+    if any(v is None for v in figures):
+        return ""
+    busy, idle, cpu_hot, cpu_cold, wall_hot, wall_cold = figures
+    return (f" Part of it is the machine's. A one-byte round trip to another process takes "
+            f"{busy:.0f} µs back to back and {idle:.0f} µs when that process has idled 10 ms; "
+            "a request makes four such hand-offs (client to server, to a query worker, back "
+            "to the server, to the client). And the server's event loop spends "
+            f"{cpu_hot:.2f} ms of CPU on a one-row query sent back to back but {cpu_cold:.2f} "
+            f"ms on the same query sent after a 20 ms pause ({wall_hot:.2f} against "
+            f"{wall_cold:.2f} ms for the client): after idling, its CPU caches are cold. Each "
+            "query of the mix is sent right after its direct run, during which the server "
+            "idled.")
+
+
 def gaps(summary: dict, sizes: list[dict], ingest: dict) -> list[str]:
     """For each missed target, the measured gap and what this run measured of its cause."""
     head = next((s for s in sizes if s["size_triples"] == summary.get("size_triples")),
@@ -98,7 +118,8 @@ def gaps(summary: dict, sizes: list[dict], ingest: dict) -> list[str]:
                    f"query adds {fmt(head.get('endpoint_floor_added_ms'))} ms (HTTP, routing "
                    "and the hop to a query worker process); beyond that the added time grows "
                    "with the answer, which the worker hands over and the server sends (see "
-                   "\"answer KB\" and \"added ms\" per query below).")
+                   "\"answer KB\" and \"added ms\" per query below)."
+                   + machine_share(summary, head))
     if _missed("endpoint_ratio_heavy_max", summary):
         worst = max((r for r in mix if r["direct_ms"] >= 10),
                     key=lambda r: r["policykg_ms"] / r["direct_ms"])
@@ -108,7 +129,9 @@ def gaps(summary: dict, sizes: list[dict], ingest: dict) -> list[str]:
                    f"{fmt(worst['policykg_ms'] - worst['direct_ms'])} ms added for an answer "
                    f"of {worst.get('bytes', 0) / 1000:.0f} KB, where a one-row query adds "
                    f"{fmt(head.get('endpoint_floor_added_ms'))} ms; {each} in the run's "
-                   "passes.")
+                   "passes."
+                   + ("" if _missed("endpoint_added_ms_p50", summary)
+                      else machine_share(summary, head)))
     if _missed("speedup_vs_rdflib_endpoint_total", summary) and head.get("peer_total_ms"):
         top = max(mix, key=lambda r: r["direct_ms"])
         out.append(f"**speedup_vs_rdflib_endpoint_total** "
@@ -135,6 +158,10 @@ def size_table(sizes: list[dict]) -> list[str]:
             ("endpoint_added_ms_p50", "added ms p50"),
             ("endpoint_ratio_heavy_max", "heavy ratio max"),
             ("endpoint_floor_added_ms", "added ms, one-row query"),
+            ("floor_ms_busy", "one-row query ms, back to back"),
+            ("floor_ms_after_pause", "one-row query ms, each after a 20 ms pause"),
+            ("floor_server_cpu_ms_busy", "server CPU ms per one-row query, back to back"),
+            ("floor_server_cpu_ms_after_pause", "server CPU ms per one-row query, after a pause"),
             ("speedup_vs_rdflib_endpoint_total", "speed-up vs rdflib-endpoint"),
             ("speedup_ceiling_direct", "the same for pyoxigraph direct (no server)"),
             ("queries_slower_than_peer", "queries slower than peer"),

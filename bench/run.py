@@ -30,7 +30,7 @@ BENCH = Path(__file__).resolve().parent
 if str(BENCH.parent) not in sys.path:  # `python bench/run.py` from a clone
     sys.path.insert(0, str(BENCH.parent))
 
-from bench import pipeline, results  # noqa: E402
+from bench import handoff, pipeline, results  # noqa: E402
 from bench.corpus_gen import write_docs  # noqa: E402
 from bench.graph_gen import seed_block, write_graph  # noqa: E402
 from bench.service import (  # noqa: E402
@@ -46,6 +46,7 @@ from bench.service import (  # noqa: E402
     SEARCH_PATH,
     SPARQL_FLOOR_PATH,
     WRK_HINT,
+    KeepAlive,
     measure_mix,
     measure_peer,
     search_mix,
@@ -95,6 +96,9 @@ def measure_size(n: int, block: str, work: Path, prof: dict, peer: bool) -> dict
     try:
         with pipeline.ProcessTree(server.proc.pid) as rss:
             rows, floor = measure_mix(store, server, prof["runs"])
+            with KeepAlive(server.url + "/sparql") as client:
+                out.update(handoff.server_figures(server.proc.pid,
+                                                  lambda: client.post_query(FLOOR_QUERY)))
             say(f"[{tag}] mix measured; wrk")
             lookup = wrk(server.url + LOOKUP_PATH, prof["wrk_s"])
             lookup_doc = wrk(server.url + LOOKUP_DOC_PATH, prof["wrk_s"])
@@ -210,8 +214,11 @@ def print_size(s: dict) -> None:
           f"pyoxigraph {s['direct_total_ms']:.0f} ms, through /sparql "
           f"{s['policykg_total_ms']:.0f} ms"
           + (f", rdflib-endpoint {s['peer_total_ms']:.0f} ms (a server adding nothing: "
-             f"{s['speedup_ceiling_direct']:.1f}×)" if s.get("peer_total_ms") else ""),
-          flush=True)
+             f"{s['speedup_ceiling_direct']:.1f}×)" if s.get("peer_total_ms") else "")
+          + f"; the one-row query back to back {results.fmt(s.get('floor_ms_busy'))} ms "
+          f"(server CPU {results.fmt(s.get('floor_server_cpu_ms_busy'))} ms), each after a "
+          f"20 ms pause {results.fmt(s.get('floor_ms_after_pause'))} ms (server CPU "
+          f"{results.fmt(s.get('floor_server_cpu_ms_after_pause'))} ms)", flush=True)
     if s.get("full_validate_s"):
         print(f"validate --store {s['full_validate_s']:.1f} s "
               f"({s['full_validate_violations']} violations); plain pySHACL "
@@ -231,7 +238,9 @@ def summary(ingest: dict, sizes: list[dict]) -> dict:
             "lookup_rps", "lookup_doc_p99_ms", "lookup_doc_rps", "lookup_nocache_p99_ms",
             "lookup_nocache_rps", "search_nocache_p99_ms", "search_nocache_rps",
             "search_mix_nocache_p99_ms", "search_mix_nocache_rps", "search_mix_alone_p50_ms",
-            "search_mix_alone_max_ms", "sparql_cheap_p99_ms", "sparql_cheap_rps"]
+            "search_mix_alone_max_ms", "sparql_cheap_p99_ms", "sparql_cheap_rps",
+            "floor_server_cpu_ms_busy", "floor_server_cpu_ms_after_pause", "floor_ms_busy",
+            "floor_ms_after_pause"]
     out = {"ingest_docs_per_s": ingest["docs_per_s"],
            "ingest_cpu_ms_per_doc": {k: round(v, 1) for k, v in ingest["cpu_ms_per_doc"].items()
                                      if k != "documents"},
@@ -309,11 +318,13 @@ def main() -> None:
         say(f"building the graph generator's block ({prof['seed']} generated documents "
             "and the corpus)")
         block = seed_block(prof["seed"], args.seed)
+        machine = {k: _rounded(v) for k, v in handoff.machine_figures().items()}
         sizes = []
         for n in prof["sizes"]:
             sizes.append(measure_size(n, block, work, prof, peer=not args.no_peer))
             print_size(sizes[-1])
             result = summary(ingest, sizes)
+            result.update(machine)
             result["elapsed_s"] = round(time.perf_counter() - started, 1)
             if args.full:  # after each size: a run stopped later still leaves its results
                 write_outputs(args, prof, result, ingest, sizes)

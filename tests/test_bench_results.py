@@ -1,18 +1,20 @@
 """What the benchmark reports about its own figures: the /sparql figures of the mix, the
-measured causes it writes for missed targets, and the CPU time of a command's processes
-that the ingest's cause is read from. (The benchmark's timings themselves are not tested:
-they are measured by `python bench/run.py`.)"""
+measured causes it writes for missed targets, the CPU time of a command's processes that
+the ingest's cause is read from, and the machine's own share of /sparql's added time. (The
+benchmark's timings themselves are not tested: they are measured by `python bench/run.py`.)"""
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 
 import pytest
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT))
 
-from bench import pipeline, results
+from bench import handoff, pipeline, results
 from bench.run import endpoint_figures
 
 
@@ -101,3 +103,41 @@ def test_results_page_carries_the_gaps_section_only_when_a_target_is_missed(tmp_
     assert "- **endpoint_ratio_heavy_max** 1.30 against 1.2" in missed
     assert "| citation chain | 148.0 | 12.00 | 15.60 | 3.60 |" in missed
     assert "Missed targets" not in page(endpoint_ratio_heavy_max=1.1)
+
+
+def _with_machine(**over: float) -> tuple[dict, list[dict], dict]:
+    summary, sizes, ingest = _run(**over)
+    summary.update(handoff_us_busy=31.0, handoff_us_after_idle=112.0)
+    sizes[0].update(floor_server_cpu_ms_busy=0.48, floor_server_cpu_ms_after_pause=0.99,
+                    floor_ms_busy=0.77, floor_ms_after_pause=1.71)
+    return summary, sizes, ingest
+
+
+def test_the_machine_share_is_told_once_with_the_sparql_gaps():
+    summary, sizes, ingest = _with_machine()  # the heavy ratio alone missed: told there
+    [line] = results.gaps(summary, sizes, ingest)
+    assert "takes 31 µs back to back and 112 µs when that process has idled 10 ms" in line
+    assert "0.48 ms of CPU on a one-row query sent back to back but 0.99 ms" in line
+    assert "(0.77 against 1.71 ms for the client)" in line
+    both = results.gaps(*_with_machine(endpoint_added_ms_p50=2.3))
+    assert len(both) == 2 and "Part of it is the machine's" in both[0]
+    assert "Part of it is the machine's" not in both[1]
+    summary, sizes, ingest = _run()  # not measured (not Linux): nothing said
+    assert "machine's" not in results.gaps(summary, sizes, ingest)[0]
+
+
+def test_a_hand_off_to_another_process_is_timed():
+    us = handoff.pipe_round_trip_us(0.0, rounds=20)
+    assert us is not None and 0 < us < 100_000
+
+
+def test_the_server_cost_reads_the_cpu_of_a_process_main_thread():
+    # this process's own main thread, burning ~2 ms of CPU per "request"
+    def work() -> None:
+        t = time.process_time()
+        while time.process_time() - t < 0.002:
+            pass
+
+    cost = handoff.server_cost(os.getpid(), work, 0.0, 20)
+    assert cost is not None
+    assert 1.8 <= cost["cpu_ms"] <= 20 and cost["wall_ms"] >= 1.8

@@ -9,9 +9,18 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp
 
 from policykg.store import open_store
-from policykg_api import entities, export_routes, ingest_routes, limits, search_routes, sparql
+from policykg_api import (
+    entities,
+    export_routes,
+    ingest_routes,
+    limits,
+    search_routes,
+    sparql,
+    sparql_path,
+)
 from policykg_api.cache import DescriptionCache
 from policykg_api.index_holder import IndexHolder
 from policykg_api.indexing import load_index, refresh
@@ -19,6 +28,18 @@ from policykg_api.middleware import Observe
 from policykg_api.pool import QueryPool
 from policykg_api.response_cache import KeptResponses, ResponseCache
 from policykg_api.settings import Settings
+
+
+class PolicyKG(FastAPI):
+    """The application; GET and POST /sparql go straight to `sparql_path`'s stack."""
+
+    sparql_stack: ASGIApp | None = None
+
+    async def __call__(self, scope, receive, send) -> None:
+        if self.sparql_stack is not None and sparql_path.handles(scope):
+            await self.sparql_stack(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -38,7 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await pool.close()
 
-    app = FastAPI(title="policykg", version="0.1.0", lifespan=lifespan,
+    app = PolicyKG(title="policykg", version="0.1.0", lifespan=lifespan,
                   description="A bilingual knowledge graph of Chinese policy documents: "
                               "SPARQL 1.1, entity look-up and search in Chinese, English "
                               "and pinyin, Linked Data and export.")
@@ -75,17 +96,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.state.after_write = after_write
     app.add_middleware(limits.BodyLimit, settings=settings)
-    app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
-                       allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
-                       allow_headers=["Accept", "Content-Type", "Authorization"],
-                       expose_headers=["PolicyKG-Truncated", "PolicyKG-Rows",
-                                       "Server-Timing"])
+    app.add_middleware(CORSMiddleware, **sparql_path.cors_options(settings))
 
     # whole look-up responses, outside CORS (their headers are kept with them)
     app.state.responses = KeptResponses(ttl=ttl)
     app.add_middleware(ResponseCache, kept=app.state.responses,
                        version=lambda: (store.generation, app.state.index_epoch))
     app.add_middleware(Observe)
+    app.sparql_stack = sparql_path.stack(app, settings)
 
     @app.get("/health", summary="Liveness and store figures")
     async def health() -> dict:

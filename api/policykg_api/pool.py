@@ -368,6 +368,8 @@ class QueryPool:
 
     async def _acquire(self, timeout: float) -> _Worker:
         assert self._idle is not None, "pool not started"
+        if not self._idle.empty():  # most queries: no task and no timer to wait with
+            return self._idle.get_nowait()
         try:
             return await asyncio.wait_for(self._idle.get(), min(self.grace, timeout))
         except TimeoutError:
