@@ -1,18 +1,30 @@
 """The query pool on its own, against a real embedded store: workers are handed out only once
 they have started, a worker that dies while starting is not counted, a stopped query's worker
-is gone, and the pool settles back to its size."""
+is gone, the pool settles back to its size, and replies are read as they come."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import socket
+import struct
+from multiprocessing.reduction import ForkingPickler
 
 import pyoxigraph as ox
 import pytest
 
 from policykg import union_graph
 from policykg.store import OxigraphStore
-from policykg_api.pool import LONG_QUERY_NICE, QueryPool, QueryRequest, QueryTimeout, _Worker
+from policykg_api.pool import (
+    LONG_QUERY_NICE,
+    QueryPool,
+    QueryReply,
+    QueryRequest,
+    QueryTimeout,
+    _MessageReader,
+    _Worker,
+)
 
 ACCEPT = [("application/sparql-results+json", 1.0)]
 CHEAP = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
@@ -325,6 +337,83 @@ def test_writes_do_not_keep_idle_workers_beyond_the_size_alive(store_dir):
                     await asyncio.sleep(0.05)
                 await asyncio.sleep(0.15)
             assert pool._count == 1, f"{pool._count} workers after 2 s of writes"
+        finally:
+            await pool.close()
+    _run(go())
+
+
+def test_a_large_reply_comes_whole(store_dir):
+    """A reply many times the socket's buffer, read in pieces as it comes, arrives whole,
+    and the worker answers the next query as ever."""
+    big = "SELECT ?a ?b WHERE { ?a ?p ?x . ?b ?q ?y } LIMIT 60000"  # ~7 MB of JSON
+
+    async def go():
+        pool = QueryPool(store_dir, size=1, max_size=1)
+        await pool.start()
+        try:
+            reply = await pool.run(QueryRequest(big, ACCEPT, max_rows=100_000), 60)
+            assert reply.status == 200 and reply.rows == 60_000
+            assert len(reply.body) > 4_000_000
+            assert len(json.loads(reply.body)["results"]["bindings"]) == 60_000
+            assert b'"600"' in (await pool.run(QueryRequest(CHEAP, ACCEPT), 10)).body
+        finally:
+            await pool.close()
+    _run(go())
+
+
+def _framed(obj: object, long_form: bool = False) -> bytes:
+    payload = ForkingPickler.dumps(obj)
+    head = struct.pack("!iQ", -1, len(payload)) if long_form \
+        else struct.pack("!i", len(payload))
+    return head + payload
+
+
+@pytest.mark.parametrize("long_form", [False, True])
+def test_messages_are_read_in_whatever_pieces_they_come(long_form):
+    """The reader of a worker's replies: a message split anywhere, even inside its length,
+    is PENDING until it has all come; the long form of the length (past 2 GiB) is read too;
+    the other end closing is EOFError."""
+    ours, theirs = socket.socketpair()
+    ours.setblocking(False)
+    reader = _MessageReader(ours)
+    try:
+        reply = QueryReply(200, "text/csv", b"x\n" * 50_000, rows=50_000)
+        data = _framed(reply, long_form)
+        assert reader.read() is _MessageReader.PENDING  # nothing yet
+        for piece in (data[:2], data[2:7], data[7:20], data[20:70_000], data[70_000:]):
+            assert reader.read() is _MessageReader.PENDING
+            theirs.sendall(piece)
+        got = reader.read()
+        assert got == reply
+        theirs.sendall(_framed("next") + _framed("and another"))
+        assert reader.read() == "next" and reader.read() == "and another"
+        assert reader.read() is _MessageReader.PENDING
+        theirs.close()
+        with pytest.raises(EOFError):
+            reader.read()
+    finally:
+        ours.close()
+
+
+def test_a_given_up_query_takes_its_worker_with_it(store_dir):
+    """A query whose request is given up (its task cancelled, as when the server stops)
+    leaves its worker still running it: that worker is killed, not handed the next query
+    (whose answer would wait for the first, and could be taken for it)."""
+    async def go():
+        pool = QueryPool(store_dir, size=1, max_size=2)
+        await pool.start()
+        try:
+            [first] = list(pool._idle._queue)
+            long = asyncio.create_task(pool.run(QueryRequest(EXPENSIVE, ACCEPT), 60))
+            await asyncio.sleep(0.3)
+            long.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await long
+            reply = await asyncio.wait_for(pool.run(QueryRequest(CHEAP, ACCEPT), 10), 10)
+            assert reply.status == 200 and b'"600"' in reply.body
+            first.proc.join(5)
+            assert not first.proc.is_alive()
+            assert pool.killed == 0  # not a query stopped at its deadline
         finally:
             await pool.close()
     _run(go())

@@ -18,9 +18,12 @@ import collections
 import contextlib
 import multiprocessing as mp
 import os
+import socket
+import struct
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
+from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 
 from policykg.query_text import has_dataset_clause
@@ -159,6 +162,14 @@ def _worker_main(conn: Connection, spec: StoreSpec, generation: int) -> None:
 
 
 class _Worker:
+    """One worker process and the server's end of its socket pair. The server's end is
+    non-blocking and watched by the event loop for as long as the worker lives: each reply
+    is read as it arrives, in as many pieces as it comes in, and handed to the query
+    waiting for it. (Taking the socket into the loop and out again for each query, and
+    reading each reply in one blocking call, cost six more system calls a query — a fifth
+    of the event loop's CPU for a one-row query — and held the loop while a large reply
+    came through.) Messages both ways are `Connection`'s: a length, then a pickle."""
+
     def __init__(self, ctx: mp.context.BaseContext, spec: StoreSpec, generation: int) -> None:
         self.conn, child = ctx.Pipe()
         self.proc = ctx.Process(target=_worker_main, args=(child, spec, generation),
@@ -168,6 +179,56 @@ class _Worker:
         self.ready = False  # said it has started
         self.lowered = False  # running at LONG_QUERY_NICE
         self.idle_since = 0.0  # the event loop's time when it last came back
+        self._sock = socket.socket(fileno=self.conn.fileno())  # the same descriptor
+        self._sock.setblocking(False)
+        self._messages = _MessageReader(self._sock)
+        self._reply: asyncio.Future | None = None  # the query waiting for a reply
+        self._on_ready: Callable[[_Worker, bool], None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # watching the socket
+
+    def when_ready(self, ready: Callable[[_Worker, bool], None]) -> None:
+        """Watch the worker's socket; call `ready(self, True)` on the event loop once the
+        worker has started (imported, its store opened), or `ready(self, False)` if it died
+        first. Until then no query is given to it: a query handed to a process still
+        starting waited out its start-up (~0.7 s when several start at once on two
+        cores)."""
+        self._on_ready = ready
+        self._loop = asyncio.get_running_loop()
+        self._loop.add_reader(self._sock.fileno(), self._readable)
+
+    def _readable(self) -> None:
+        try:
+            message = self._messages.read()
+        except (EOFError, OSError) as e:
+            return self._lost(WorkerDied(str(e) or "the query worker closed its end"))
+        if message is not _MessageReader.PENDING:
+            self._received(message)
+
+    def _received(self, message: object) -> None:
+        if self._on_ready is not None:  # the first message
+            ready, self._on_ready = self._on_ready, None
+            self.ready = message == READY
+            if not self.ready:
+                self.kill()
+            ready(self, self.ready)
+        elif self._reply is not None and not self._reply.done():
+            self._reply.set_result(message)
+
+    def _lost(self, error: WorkerDied) -> None:
+        """The worker died or its socket failed: stop watching it; tell whoever waits."""
+        self.unwatch()
+        if self._on_ready is not None:
+            ready, self._on_ready = self._on_ready, None
+            self.kill()
+            ready(self, False)
+        elif self._reply is not None and not self._reply.done():
+            self._reply.set_exception(error)
+
+    def unwatch(self) -> None:
+        """Stop watching the socket (on the event loop); before the worker is stopped."""
+        if self._loop is not None:
+            self._loop.remove_reader(self._sock.fileno())
+            self._loop = None
 
     def lower_priority(self) -> None:
         """A query still running after `QueryPool.long_query` seconds yields the CPU to
@@ -187,74 +248,114 @@ class _Worker:
         self.lowered = False
         return True
 
-    def when_ready(self, ready: Callable[[_Worker, bool], None]) -> None:
-        """Call `ready(self, True)` on the event loop once the worker has started (imported,
-        its store opened), or `ready(self, False)` if it died first. Until then no query is
-        given to it: a query handed to a process still starting waited out its start-up
-        (~0.7 s when several start at once on two cores)."""
-        loop = asyncio.get_running_loop()
-        fd = self.conn.fileno()
-
-        def readable() -> None:
-            loop.remove_reader(fd)
-            os.set_blocking(fd, True)  # (see `call`)
-            try:
-                ok = self.conn.recv() == READY
-            except (EOFError, OSError):
-                ok = False
-            self.ready = ok
-            if not ok:
-                self.kill()
-            ready(self, ok)
-
-        loop.add_reader(fd, readable)
-
     async def call(self, req: QueryRequest, timeout: float,
                    long_after: float | None = None) -> QueryReply:
-        """Send the query, then wait for the reply on the event loop (no thread hop): the
-        pipe's file descriptor wakes the loop when the worker answers. A query still running
-        after `long_after` seconds goes on at a lower priority."""
+        """Send the query and wait for its reply, which the event loop reads as it comes
+        (`_readable`). Past `timeout` seconds: QueryTimeout. A query still running after
+        `long_after` seconds goes on at a lower priority."""
         loop = asyncio.get_running_loop()
-        ready: asyncio.Future[None] = loop.create_future()
-        fd = self.conn.fileno()
-        lower = loop.call_later(long_after, self.lower_priority) \
-            if long_after is not None else None
+        reply = self._reply = loop.create_future()
+
+        def expired() -> None:
+            if not reply.done():
+                reply.set_exception(QueryTimeout())
+
+        timers = [loop.call_later(timeout, expired)]
+        if long_after is not None:
+            timers.append(loop.call_later(long_after, self.lower_priority))
         try:
-            # uvloop's add_reader leaves the descriptor non-blocking: a reply larger than the
-            # pipe's buffer then failed half-read (EAGAIN) whenever it was read faster than
-            # the worker wrote it. send and recv need it blocking.
-            os.set_blocking(fd, True)
-            self.conn.send(req)
-            loop.add_reader(fd, lambda: ready.done() or ready.set_result(None))
             try:
-                await asyncio.wait_for(ready, timeout)
-            except TimeoutError:
-                raise QueryTimeout from None
-            finally:
-                loop.remove_reader(fd)
-                os.set_blocking(fd, True)
-            return self.conn.recv()
-        except (EOFError, BrokenPipeError, OSError) as e:
-            raise WorkerDied(str(e)) from e
+                await loop.sock_sendall(self._sock, _message(req))
+            except OSError as e:
+                raise WorkerDied(str(e)) from e
+            return await reply
         finally:
-            if lower is not None:
-                lower.cancel()
+            self._reply = None
+            for t in timers:
+                t.cancel()
 
     def kill(self) -> None:
+        """Kill the worker (on the event loop)."""
         self.proc.kill()
+        self.unwatch()
         self.reap()
 
     def reap(self) -> None:
         """Wait for a killed process to exit (a large one takes ~0.1 s: not on the loop)."""
         self.proc.join(5)
+        self._close()
+
+    def _close(self) -> None:
+        self._sock.detach()  # the descriptor is the connection's, closed by it
         self.conn.close()
 
     def stop(self) -> None:
-        with contextlib.suppress(OSError, BrokenPipeError):
-            self.conn.send(None)
+        """Ask the worker to end; killed if it does not. Off the event loop (it blocks),
+        once `unwatch`ed."""
+        with contextlib.suppress(OSError):
+            self._sock.setblocking(True)
+            self._sock.sendall(_message(None))
         self.proc.join(2)
         if self.proc.is_alive():
-            self.kill()
+            self.proc.kill()
+            self.proc.join(5)
+        self._close()
+
+
+
+class _MessageReader:
+    """Messages from a non-blocking socket, framed as `Connection.send` frames them: the
+    length (4 bytes, or -1 and 8 more past 2 GiB), then the pickle, read straight into a
+    buffer of that size, in as many pieces as it comes in."""
+
+    PENDING = object()  # what `read` returns while a message has not all come
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.head = bytearray(12)
+        self.head_size = 4
+        self.body: bytearray | None = None
+        self.got = 0  # bytes of the head, or of the body, read so far
+
+    def read(self) -> object:
+        """The next message if it has all come now, else PENDING. EOFError when the other
+        end has closed. (Only one message is read: a worker sends nothing before it is
+        asked.)"""
+        try:
+            while True:
+                if self.body is None:
+                    with memoryview(self.head) as head:
+                        self._recv_into(head[self.got:self.head_size])
+                    if self.got < self.head_size:
+                        continue
+                    (size,) = struct.unpack_from("!i", self.head)
+                    if size == -1:
+                        if self.head_size == 4:
+                            self.head_size = 12
+                            continue
+                        (size,) = struct.unpack_from("!Q", self.head, 4)
+                    self.body, self.got = bytearray(size), 0
+                with memoryview(self.body) as body:
+                    self._recv_into(body[self.got:])
+                if self.got == len(self.body):
+                    message = ForkingPickler.loads(self.body)
+                    self.body, self.got, self.head_size = None, 0, 4
+                    return message
+        except BlockingIOError:
+            return self.PENDING
+
+    def _recv_into(self, view: memoryview) -> None:
+        n = self.sock.recv_into(view)
+        if n == 0:
+            raise EOFError("the other end closed")
+        self.got += n
+
+
+def _message(obj: object) -> bytes:
+    """`obj` framed as `Connection.send` frames it, for the worker's `Connection.recv`."""
+    payload = ForkingPickler.dumps(obj)
+    n = len(payload)
+    return (struct.pack("!i", n) if n <= 0x7FFFFFFF else struct.pack("!iQ", -1, n)) + payload
 
 
 class _IdleWorkers(asyncio.Queue):
@@ -338,7 +439,9 @@ class QueryPool:
         for w in list(self._starting):
             w.kill()
         while not self._idle.empty():
-            self._idle.get_nowait().stop()
+            w = self._idle.get_nowait()
+            w.unwatch()
+            w.stop()
 
     def figures(self) -> dict[str, int]:
         assert self._idle is not None
@@ -392,21 +495,27 @@ class QueryPool:
         self._keep_a_spare()
         remaining = max(0.05, timeout - (loop.time() - start))
         try:
-            return await worker.call(req, remaining, self.long_query)
+            reply = await worker.call(req, remaining, self.long_query)
         except (QueryTimeout, WorkerDied):
-            worker.proc.kill()  # at once; waiting for it to exit is done off the loop
-            loop.run_in_executor(None, worker.reap)
             self.killed += 1
-            worker = None
-            self._count -= 1
-            if self._count < self.size or self._writing or self._idle.empty():
-                # replaced: below the pool's size, or a writer waits for its full count, or
-                # every other worker is busy (a query arriving now would wait for a start)
-                self._spawn()
+            self._drop(worker)
             raise
-        finally:
-            if worker is not None:
-                self._release(worker)
+        except asyncio.CancelledError:  # given up (the server stopping): the worker may
+            self._drop(worker)  # answer later, and that answer is no other query's
+            raise
+        self._release(worker)
+        return reply
+
+    def _drop(self, worker: _Worker) -> None:
+        """Kill a worker now (waiting for it to exit is done off the loop); start another
+        below the pool's size, for a writer waiting for its full count, or when every other
+        worker is busy (a query arriving now would wait for a start)."""
+        worker.proc.kill()
+        worker.unwatch()
+        asyncio.get_running_loop().run_in_executor(None, worker.reap)
+        self._count -= 1
+        if self._count < self.size or self._writing or self._idle.empty():
+            self._spawn()
 
     def _keep_a_spare(self) -> None:
         """When the last idle worker has been taken, start another at once (up to max_size):
@@ -423,6 +532,7 @@ class QueryPool:
         loop = asyncio.get_running_loop()
         if worker.lowered and not worker.restore_priority():
             self._count -= 1  # it would run cheap queries slowly: a fresh one instead
+            worker.unwatch()
             loop.run_in_executor(None, worker.stop)
             if self._count < self.size or self._writing:
                 self._spawn()
@@ -456,6 +566,7 @@ class QueryPool:
                 break
             self._idle.take_oldest()
             self._count -= 1
+            w.unwatch()
             loop.run_in_executor(None, w.stop)
         if self._count > self.size:
             self._trim_at = loop.call_later(max(0.05, due), self._trim)
