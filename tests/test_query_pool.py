@@ -417,3 +417,24 @@ def test_a_given_up_query_takes_its_worker_with_it(store_dir):
         finally:
             await pool.close()
     _run(go())
+
+
+def test_a_query_arriving_as_a_worker_comes_back_does_not_pass_those_waiting(store_dir):
+    """A worker given back goes to the query that has waited for it, even though that query
+    has not run yet when the next one arrives (taken by newcomers, a waiting query waited on:
+    at 32 connections the p99 of a one-row query doubled)."""
+    async def go():
+        pool = QueryPool(store_dir, size=1, max_size=1)
+        await pool.start()
+        try:
+            w = await pool._acquire(10)
+            waiting = asyncio.create_task(pool._acquire(10))
+            await asyncio.sleep(0.05)
+            pool._release(w)
+            with pytest.raises(TimeoutError):
+                await pool._acquire(0.1)  # arrives now: after the one waiting
+            assert await waiting is w
+            pool._release(w)
+        finally:
+            await pool.close()
+    _run(go())

@@ -302,7 +302,6 @@ class _Worker:
         self._close()
 
 
-
 class _MessageReader:
     """Messages from a non-blocking socket, framed as `Connection.send` frames them: the
     length (4 bytes, or -1 and 8 more past 2 GiB), then the pickle, read straight into a
@@ -417,6 +416,7 @@ class QueryPool:
         self._writers: asyncio.Lock | None = None  # one writer at a time holds the workers
         self.killed = 0  # queries stopped at their deadline, for /health
         self.failed_starts = 0
+        self._waiting = 0  # queries in `_acquire` waiting for a worker
 
     async def start(self) -> None:
         self._idle = _IdleWorkers()
@@ -471,16 +471,24 @@ class QueryPool:
 
     async def _acquire(self, timeout: float) -> _Worker:
         assert self._idle is not None, "pool not started"
-        if not self._idle.empty():  # most queries: no task and no timer to wait with
+        if self._waiting == 0 and not self._idle.empty():
+            # most queries: a worker at once, with no task or timer to wait with. Never
+            # ahead of queries already waiting (one woken for a worker given back has not
+            # taken it yet): taken from them, they waited on, and at 32 connections the p99
+            # of a one-row query doubled (30 -> 60 ms).
             return self._idle.get_nowait()
+        self._waiting += 1
         try:
-            return await asyncio.wait_for(self._idle.get(), min(self.grace, timeout))
-        except TimeoutError:
-            if timeout <= self.grace:
-                raise
-        if self._may_grow():
-            self._spawn()  # the first ready worker goes to this query: that one or another
-        return await asyncio.wait_for(self._idle.get(), timeout - self.grace)
+            try:
+                return await asyncio.wait_for(self._idle.get(), min(self.grace, timeout))
+            except TimeoutError:
+                if timeout <= self.grace:
+                    raise
+            if self._may_grow():
+                self._spawn()  # the first ready worker goes to this query: it or another
+            return await asyncio.wait_for(self._idle.get(), timeout - self.grace)
+        finally:
+            self._waiting -= 1
 
     async def run(self, req: QueryRequest, timeout: float) -> QueryReply:
         assert self._idle is not None, "pool not started"
