@@ -1,10 +1,10 @@
 """GET and POST /sparql served around FastAPI's per-request machinery, through the same
 middleware as every other route (access log and Server-Timing, CORS, body limit).
 
-Each /sparql request costs the server about 0.45 ms of CPU when requests come back to back,
-and 2.5 times that when the server has idled between them (its CPU caches cold: measured by
-bench/handoff.py) — which is how a researcher's queries arrive. FastAPI's routing,
-dependency solving and its own middleware took ~60 µs of it (an in-process loop over one
+Each /sparql request cost the server about 0.45 ms of CPU when requests came back to back,
+and over twice that when the server had idled between them (its CPU caches cold: measured
+by bench/handoff.py) — which is how a researcher's queries arrive. FastAPI's routing,
+dependency solving and its own middleware took ~55 µs of it (an in-process loop over one
 request, the query workers left out), for nothing /sparql uses: the route reads its
 parameters from the request itself. The FastAPI routes for /sparql stay declared: they
 describe it in the OpenAPI document, and answer its other methods (405) and HEAD."""
