@@ -60,9 +60,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await pool.close()
 
     app = PolicyKG(title="policykg", version="0.1.0", lifespan=lifespan,
-                  description="A bilingual knowledge graph of Chinese policy documents: "
-                              "SPARQL 1.1, entity look-up and search in Chinese, English "
-                              "and pinyin, Linked Data and export.")
+                   description="A bilingual knowledge graph of Chinese policy documents: "
+                               "SPARQL 1.1, entity look-up and search in Chinese, English "
+                               "and pinyin, Linked Data and export.")
     app.state.settings = settings
     app.state.store = store
     # rendered /data descriptions; a remote store may be written by others: short-lived
