@@ -206,11 +206,7 @@ class _Worker:
 
     def _received(self, message: object) -> None:
         if self._on_ready is not None:  # the first message
-            ready, self._on_ready = self._on_ready, None
-            self.ready = message == READY
-            if not self.ready:
-                self.kill()
-            ready(self, self.ready)
+            self._start_ended(message == READY)
         elif self._reply is not None and not self._reply.done():
             self._reply.set_result(message)
 
@@ -218,11 +214,18 @@ class _Worker:
         """The worker died or its socket failed: stop watching it; tell whoever waits."""
         self.unwatch()
         if self._on_ready is not None:
-            ready, self._on_ready = self._on_ready, None
-            self.kill()
-            ready(self, False)
+            self._start_ended(False)
         elif self._reply is not None and not self._reply.done():
             self._reply.set_exception(error)
+
+    def _start_ended(self, ok: bool) -> None:
+        """Tell `when_ready`'s caller whether the worker started (killed if it did not)."""
+        assert self._on_ready is not None
+        ready, self._on_ready = self._on_ready, None
+        self.ready = ok
+        if not ok:
+            self.kill()
+        ready(self, ok)
 
     def unwatch(self) -> None:
         """Stop watching the socket (on the event loop); before the worker is stopped."""
