@@ -16,11 +16,11 @@ DATA = """
 <urn:a> <urn:p> "x"@en , "y" , 3 , "2025-01-01"^^<http://www.w3.org/2001/XMLSchema#date> .
 <urn:a> <urn:p> _:b1 , "引号 \\"quoted\\" {\\"" , "tab\\tand\\nline" , "]}}" .
 <urn:b> <urn:p> "x"@en , <urn:a> , <<( <urn:a> <urn:p> <urn:b> )>> , "a,{"@en , "b,{" .
-<urn:c> <urn:p> "[{\\"v\\":{\\"w\\"},{" , "<result>" .
+<urn:c> <urn:p> "[{\\"v\\":{\\"w\\"},{" , "<result>" , "c}},{" , "d}},{"@en .
 """
 QUERY = ("SELECT ?s ?o ?z WHERE { ?s <urn:p> ?o OPTIONAL { ?o <urn:q> ?z } } "
          "ORDER BY ?s STR(?o)")
-ROWS = 15
+ROWS = 17
 
 
 class Runs:
@@ -120,3 +120,19 @@ def test_a_literal_holding_an_empty_rows_text_is_counted_exactly(store):
     body, rows, truncated = write_select(runs, "json", 2)
     assert (rows, truncated, runs.n) == (2, False, 2)
     assert body == s.query(q).serialize(format=ox.QueryResultsFormat.JSON)
+
+
+def test_the_running_count_never_falls_short_of_the_rows(store):
+    """While writing, rows are counted chunk by chunk to stop the writer at the cap: the
+    count may be more than the rows (text holding `{}`), never fewer — rows without values
+    among rows with them, and literals that end like a row's start, included."""
+    from policykg_api.results import _json_rows, _json_rows_exact
+
+    mixed = ("SELECT ?z WHERE { ?s <urn:p> ?o BIND(IF(isIRI(?o), ?o, 1/0) AS ?z) } "
+             "ORDER BY STR(?o)")  # `{}` where ?o is not an IRI
+    for query in (QUERY, mixed, "SELECT ?z WHERE { ?s <urn:p> ?o }"):
+        body = store.query(query).serialize(format=ox.QueryResultsFormat.JSON)
+        rows = len(json.loads(body)["results"]["bindings"])
+        empty = b"{}" in body
+        assert _json_rows(body) >= rows and (empty or _json_rows(body) == rows), query
+        assert _json_rows_exact(body) == (None if empty else rows), query

@@ -119,31 +119,40 @@ class _Sink:
         return b"".join(self.parts)
 
 
-# JSON rows as pyoxigraph writes them: `"bindings":[{"v":…},{"v":…}]`, no spaces. A JSON
-# string holds no bare quote, so `,{"` is either a row's start (a variable's name follows)
-# or the end of a string ending in `,{` (`}` or `,` follows: `,{"}`, `,{",`). A row with no
-# value bound is `{}`, which text may hold too: while writing, each `{}` is counted as a row
-# (the bound stays safe), and a result holding any is counted again exactly, the TSV way.
+# JSON rows as pyoxigraph writes them: `"bindings":[{"v":{…}},{"v":{…}}]`, no spaces. A
+# JSON string holds no bare quote, so `},{"` is either a row's start after another row (a
+# variable's name follows) or the end of a string ending in `},{` (`}` or `,` follows:
+# `},{"}`, `},{",`). Between two rows with values it is `}},{"` (a value's end, its row's
+# end). A row with no value bound is `{}`, which text may hold too: while writing, each
+# `{}` is counted as a row (the bound stays safe), and a result holding any is counted again
+# exactly, the TSV way. The rarer patterns are counted only once a search has found them: a
+# regular expression with a literal prefix searches ~2.5 times as fast as `in` or a count.
 _JSON_FIRST_ROW = b'"bindings":[{"'
 _JSON_KEEP = len(_JSON_FIRST_ROW) - 1
-_STRING_ENDING_LIKE_A_ROW = re.compile(rb',\{"[},]')  # a literal prefix: a fast search
+_EMPTY_ROW = re.compile(rb"\{\}")
+_STRING_ENDING_AFTER_A_ROW = re.compile(rb'\},\{"[},]')
+_STRING_ENDING_BETWEEN_ROWS = re.compile(rb'\}\},\{"[},]')
 
 
 def _json_rows(data: bytes) -> int:
     """Rows begun in a stretch of JSON results: exact where it holds no `{}`, more where it
     does."""
-    return (data.count(b',{"') - data.count(b',{"}') - data.count(b',{",')
-            + data.count(_JSON_FIRST_ROW) + data.count(b"{}"))
+    rows = data.count(b'},{"') + data.count(_JSON_FIRST_ROW)
+    if _STRING_ENDING_AFTER_A_ROW.search(data):
+        rows -= data.count(b'},{"}') + data.count(b'},{",')
+    if _EMPTY_ROW.search(data):
+        rows += data.count(b"{}")
+    return rows
 
 
 def _json_rows_exact(body: bytes) -> int | None:
-    """Rows in whole JSON results, or None when they hold `{}`. (Each pass over the text
-    costs ~0.1 ms per 150 KB: as few as can be.)"""
-    if b"{}" in body:
+    """Rows in whole JSON results, or None when they hold `{}`. On every JSON answer's way,
+    so the fewest and fastest passes: ~0.18 ms for 150 KB (counting `,{"` took 0.3 ms)."""
+    if _EMPTY_ROW.search(body):
         return None
-    rows = body.count(b',{"') + (body.find(_JSON_FIRST_ROW) >= 0)
-    if _STRING_ENDING_LIKE_A_ROW.search(body):
-        rows -= body.count(b',{"}') + body.count(b',{",')
+    rows = body.count(b'}},{"') + (body.find(_JSON_FIRST_ROW) >= 0)
+    if _STRING_ENDING_BETWEEN_ROWS.search(body):
+        rows -= body.count(b'}},{"}') + body.count(b'}},{",')
     return rows
 
 
