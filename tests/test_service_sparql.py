@@ -880,6 +880,18 @@ def test_a_fast_query_with_a_timeout_parameter_is_answered(server, province_rows
     assert len(r.json()["results"]["bindings"]) == len(province_rows)
 
 
+def test_server_timing_tells_the_workers_share_of_the_request(server):
+    """`Server-Timing` gives the query's time in its worker (run and results written) and
+    the whole request's in the server: the first within the second."""
+    slow = PREFIXES + "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d a pkg:Province }"
+    r = sparql_get(server, slow, "application/sparql-results+json")
+    assert r.status_code == 200, r.text
+    timings = dict(re.fullmatch(r"(\w+);dur=([\d.]+)", part.strip()).groups()
+                   for part in r.headers["server-timing"].split(","))
+    assert set(timings) == {"query", "app"}
+    assert 0 < float(timings["query"]) <= float(timings["app"])
+
+
 # --- CORS ---------------------------------------------------------------------------------------
 
 def test_cors_is_open_for_reads(server):

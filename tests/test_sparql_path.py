@@ -66,7 +66,7 @@ def test_sparql_answers_without_fastapi(served, monkeypatch):
     assert r.status_code == 200, r.text
     assert len(r.json()["results"]["bindings"]) == 2
     assert r.headers["policykg-rows"] == "2"
-    assert r.headers["server-timing"].startswith("app;dur=")
+    assert "app;dur=" in r.headers["server-timing"]
     assert r.headers["access-control-allow-origin"] == "https://example.org"
     r = httpx.post(url + "/sparql", data={"query": QUERY}, timeout=T,
                    headers={"Accept": "text/csv"})

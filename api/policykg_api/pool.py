@@ -20,6 +20,7 @@ import multiprocessing as mp
 import os
 import socket
 import struct
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -62,6 +63,7 @@ class QueryReply:
     truncated: bool = False
     rows: int = 0
     offered: list[str] = field(default_factory=list)
+    ms: float = 0.0  # the worker's time on it: the query run and its results written
 
 
 def _execute(store, req: QueryRequest) -> QueryReply:
@@ -152,7 +154,9 @@ def _worker_main(conn: Connection, spec: StoreSpec, generation: int) -> None:
                 store = None
                 store = ox.Store.read_only(str(spec))
                 generation = req.generation
+            start = time.perf_counter()
             reply = _execute(store, req)
+            reply.ms = (time.perf_counter() - start) * 1000
         except failures as e:  # the remote server failed or is unreachable
             reply = QueryReply(502, "text/plain; charset=utf-8", str(e).encode())
         except Exception as e:  # report, never die silently
