@@ -9,6 +9,8 @@ import json
 import os
 import socket
 import struct
+import threading
+import time
 from multiprocessing.reduction import ForkingPickler
 
 import pyoxigraph as ox
@@ -18,11 +20,14 @@ from policykg import union_graph
 from policykg.store import OxigraphStore
 from policykg_api.pool import (
     LONG_QUERY_NICE,
+    READY,
     QueryPool,
     QueryReply,
     QueryRequest,
     QueryTimeout,
+    _FrameReader,
     _MessageReader,
+    _send_reply,
     _Worker,
 )
 
@@ -361,38 +366,70 @@ def test_a_large_reply_comes_whole(store_dir):
     _run(go())
 
 
-def _framed(obj: object, long_form: bool = False) -> bytes:
-    payload = ForkingPickler.dumps(obj)
-    head = struct.pack("!iQ", -1, len(payload)) if long_form \
-        else struct.pack("!i", len(payload))
-    return head + payload
+def _framed(data: bytes, long_form: bool = False) -> bytes:
+    head = struct.pack("!iQ", -1, len(data)) if long_form else struct.pack("!i", len(data))
+    return head + data
 
 
 @pytest.mark.parametrize("long_form", [False, True])
-def test_messages_are_read_in_whatever_pieces_they_come(long_form):
-    """The reader of a worker's replies: a message split anywhere, even inside its length,
+def test_frames_are_read_in_whatever_pieces_they_come(long_form):
+    """The reader of a worker's replies: a frame split anywhere, even inside its length,
     is PENDING until it has all come; the long form of the length (past 2 GiB) is read too;
-    the other end closing is EOFError."""
+    an empty frame is one; the other end closing is EOFError."""
     ours, theirs = socket.socketpair()
     ours.setblocking(False)
-    reader = _MessageReader(ours)
+    reader = _FrameReader(ours)
     try:
-        reply = QueryReply(200, "text/csv", b"x\n" * 50_000, rows=50_000)
-        data = _framed(reply, long_form)
-        assert reader.read() is _MessageReader.PENDING  # nothing yet
+        body = b"x\n" * 50_000
+        data = _framed(body, long_form)
+        assert reader.read() is _FrameReader.PENDING  # nothing yet
         for piece in (data[:2], data[2:7], data[7:20], data[20:70_000], data[70_000:]):
-            assert reader.read() is _MessageReader.PENDING
+            assert reader.read() is _FrameReader.PENDING
             theirs.sendall(piece)
-        got = reader.read()
-        assert got == reply
-        theirs.sendall(_framed("next") + _framed("and another"))
-        assert reader.read() == "next" and reader.read() == "and another"
-        assert reader.read() is _MessageReader.PENDING
+        assert reader.read() == body
+        theirs.sendall(_framed(b"next") + _framed(b"") + _framed(b"and another"))
+        assert reader.read() == b"next" and reader.read() == b""
+        assert reader.read() == b"and another"
+        assert reader.read() is _FrameReader.PENDING
         theirs.close()
         with pytest.raises(EOFError):
             reader.read()
     finally:
         ours.close()
+
+
+@pytest.mark.parametrize("size", [0, 10, 300_000])
+def test_a_reply_and_its_body_come_as_sent(size):
+    """A worker sends a reply as two frames, the reply pickled without its body, then the
+    body as it is (one system call, or more where the socket's buffer is full); the
+    server's end puts them back together, after the worker's first message."""
+    ours, theirs = socket.socketpair()
+    ours.setblocking(False)
+    reader = _MessageReader(ours)
+    body = bytes(range(256)) * (size // 256) + b"z" * (size % 256)
+    sent = QueryReply(200, "text/csv", body, rows=size, ms=1.5)
+    theirs.sendall(_framed(ForkingPickler.dumps(READY)))
+    theirs.settimeout(10)  # non-blocking underneath: a full buffer takes part of a send
+    sender = threading.Thread(target=_send_reply, args=(theirs, sent))
+    sender.start()
+    try:
+        got, deadline = [], time.monotonic() + 10
+        while len(got) < 2 and time.monotonic() < deadline:
+            message = reader.read()
+            if message is _FrameReader.PENDING:
+                time.sleep(0.001)
+            else:
+                got.append(message)
+        sender.join(10)
+        assert got[0] == READY
+        reply = got[1]
+        assert (reply.status, reply.media_type, reply.rows, reply.ms) == (200, "text/csv",
+                                                                          size, 1.5)
+        assert reply.body == body
+        assert reader.read() is _FrameReader.PENDING
+    finally:
+        ours.close()
+        theirs.close()
 
 
 def test_a_given_up_query_takes_its_worker_with_it(store_dir):

@@ -184,7 +184,8 @@ async def sparql(request: Request) -> Response:
     media = reply.media_type
     if media.startswith("text/") or media.endswith(("json", "xml")):
         media += "; charset=utf-8"
-    return Response(reply.body, media_type=media, headers=headers)
+    # the buffer the worker's reply was read into, sent as it is (bytes(…) would copy it)
+    return Response(memoryview(reply.body), media_type=media, headers=headers)
 
 
 async def _update(request: Request, update: str) -> Response:
