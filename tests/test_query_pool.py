@@ -416,7 +416,7 @@ def test_a_reply_and_its_body_come_as_sent(size):
         got, deadline = [], time.monotonic() + 10
         while len(got) < 2 and time.monotonic() < deadline:
             message = reader.read()
-            if message is _FrameReader.PENDING:
+            if message is _MessageReader.PENDING:
                 time.sleep(0.001)
             else:
                 got.append(message)
@@ -426,7 +426,7 @@ def test_a_reply_and_its_body_come_as_sent(size):
         assert (reply.status, reply.media_type, reply.rows, reply.ms) == (200, "text/csv",
                                                                           size, 1.5)
         assert reply.body == body
-        assert reader.read() is _FrameReader.PENDING
+        assert reader.read() is _MessageReader.PENDING
     finally:
         ours.close()
         theirs.close()

@@ -226,7 +226,7 @@ class _Worker:
             message = self._messages.read()
         except (EOFError, OSError) as e:
             return self._lost(WorkerDied(str(e) or "the query worker closed its end"))
-        if message is not _FrameReader.PENDING:
+        if message is not _MessageReader.PENDING:
             self._received(message)
 
     def _received(self, message: object) -> None:
@@ -381,15 +381,17 @@ class _MessageReader:
     """A worker's messages as `_send_reply` sends them: each pickled in a frame, but a
     reply's body in a frame of its own after the reply, taken as it is."""
 
+    PENDING = _FrameReader.PENDING  # what `read` returns while a message has not all come
+
     def __init__(self, sock: socket.socket) -> None:
         self.frames = _FrameReader(sock)
         self.head: QueryReply | None = None  # a reply whose body has not all come
 
     def read(self) -> object:
-        """The next message if it has all come now, else `_FrameReader.PENDING`."""
+        """The next message if it has all come now, else PENDING."""
         while True:
             frame = self.frames.read()
-            if frame is _FrameReader.PENDING:
+            if frame is self.PENDING:
                 return frame
             if self.head is None:
                 message = ForkingPickler.loads(frame)
