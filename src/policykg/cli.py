@@ -366,6 +366,9 @@ def serve(
 ) -> None:
     """Serve the store over HTTP: SPARQL 1.1, entity look-up, search, export. With an empty
     store, the bundled corpus is ingested first."""
+    from policykg_api.malloc_arenas import limit_arenas
+
+    limit_arenas()  # before the store's threads and the server's start
     import uvicorn
 
     from policykg.ingest import ingest as run_ingest
