@@ -7,6 +7,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
+
+from conftest import start_server, stop_server
 
 # Eight threads alive at once, each allocating; then the arenas glibc reports.
 _SCRIPT = r"""
@@ -60,3 +63,43 @@ def test_a_limit_set_in_the_environment_is_left_to_glibc():
     taken, arenas = _run("limit", MALLOC_ARENA_MAX="4")
     assert taken == "False"  # not overridden by ours
     assert 2 < arenas <= 4
+
+
+def _heaps(pid: int) -> int:
+    """glibc's arenas beyond the main one in a running process: each is a 64 MB-aligned
+    anonymous mapping of 64 MB (read-write, the rest reserved)."""
+    maps = []
+    for line in Path(f"/proc/{pid}/maps").read_text().splitlines():
+        fields = line.split()
+        start, end = (int(x, 16) for x in fields[0].split("-"))
+        maps.append((start, end, fields[1], len(fields) > 5))
+    heaps = 0
+    for i, (start, end, perm, named) in enumerate(maps):
+        if named or perm != "rw-p" or start % _HEAP != 0:
+            continue
+        if i + 1 < len(maps) and maps[i + 1][:1] == (end,) and maps[i + 1][2] == "---p" \
+                and not maps[i + 1][3]:
+            end = maps[i + 1][1]
+        heaps += end - start == _HEAP
+    return heaps
+
+
+_HEAP = 64 << 20
+
+
+def test_the_server_runs_with_the_limit(tmp_path):
+    """`policykg serve` takes the limit before its threads start: after building and
+    indexing the corpus in its threads it has one arena beside the main one, where without
+    the limit (a larger MALLOC_ARENA_MAX set by the user) it has several."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    limited = start_server(tmp_path / "a" / "store")
+    try:
+        assert _heaps(limited.proc.pid) <= 1
+    finally:
+        stop_server(limited)
+    unlimited = start_server(tmp_path / "b" / "store", env={"MALLOC_ARENA_MAX": "64"})
+    try:
+        assert _heaps(unlimited.proc.pid) > 1
+    finally:
+        stop_server(unlimited)
