@@ -65,6 +65,9 @@ def test_a_limit_set_in_the_environment_is_left_to_glibc():
     assert 2 < arenas <= 4
 
 
+_HEAP = 64 << 20  # the size and alignment of a glibc arena's heap on 64-bit
+
+
 def _heaps(pid: int) -> int:
     """glibc's arenas beyond the main one in a running process: each is a 64 MB-aligned
     anonymous mapping of 64 MB (read-write, the rest reserved)."""
@@ -77,14 +80,12 @@ def _heaps(pid: int) -> int:
     for i, (start, end, perm, named) in enumerate(maps):
         if named or perm != "rw-p" or start % _HEAP != 0:
             continue
-        if i + 1 < len(maps) and maps[i + 1][:1] == (end,) and maps[i + 1][2] == "---p" \
-                and not maps[i + 1][3]:
-            end = maps[i + 1][1]
+        if i + 1 < len(maps):  # the heap's reserved rest, mapped right after it
+            next_start, next_end, next_perm, next_named = maps[i + 1]
+            if next_start == end and next_perm == "---p" and not next_named:
+                end = next_end
         heaps += end - start == _HEAP
     return heaps
-
-
-_HEAP = 64 << 20
 
 
 def test_the_server_runs_with_the_limit(tmp_path):
