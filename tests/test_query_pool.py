@@ -109,9 +109,9 @@ def test_a_cheap_query_beside_a_long_one_gets_a_started_worker(store_dir, monkey
         pool = QueryPool(store_dir, size=1, max_size=2)
         await pool.start()
 
-        async def recording_call(w, req, timeout, long_after=None):
+        async def recording_call(w, req, timeout, long_after=None, client=None):
             handed.append(w.ready and w not in pool._starting and w.proc.is_alive())
-            return await real_call(w, req, timeout, long_after)
+            return await real_call(w, req, timeout, long_after, client)
 
         monkeypatch.setattr(_Worker, "call", recording_call)
         try:
@@ -279,8 +279,8 @@ def test_workers_beyond_its_size_stay_through_a_burst_and_go_once_idle(store_dir
     starts: list[int] = []
     real_call, real_spawn = _Worker.call, QueryPool._spawn
 
-    async def recording_call(w, req, timeout, long_after=None):
-        reply = await real_call(w, req, timeout, long_after)
+    async def recording_call(w, req, timeout, long_after=None, client=None):
+        reply = await real_call(w, req, timeout, long_after, client)
         answered.append(w.proc.pid)
         return reply
 

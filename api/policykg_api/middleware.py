@@ -8,6 +8,8 @@ import json
 import logging
 import time
 
+from policykg_api.handover import SENT
+
 log = logging.getLogger("policykg.access")
 
 
@@ -19,12 +21,14 @@ class Observe:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        start = time.perf_counter()
+        start = scope["policykg.started"] = time.perf_counter()  # for a worker's `app`
         status = 500
 
         async def observed_send(message) -> None:
             nonlocal status
-            if message["type"] == "http.response.start":
+            if message["type"] == SENT:  # written by a query worker (handover.py)
+                status = message["status"]
+            elif message["type"] == "http.response.start":
                 status = message["status"]
                 ms = (time.perf_counter() - start) * 1000
                 headers = list(message.get("headers", []))

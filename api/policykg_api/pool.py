@@ -29,6 +29,7 @@ from pathlib import Path
 
 from policykg.query_text import has_dataset_clause
 from policykg.remote_config import RemoteConfig
+from policykg_api.worker_response import DEADLINE_MARGIN_S, HeadSpec, http_head, send_now
 
 StoreSpec = Path | RemoteConfig  # a store folder, or a remote server's configuration
 
@@ -45,6 +46,11 @@ class WorkerDied(Exception):
     pass
 
 
+class ResponseBegun(Exception):
+    """The worker was stopped (deadline, death) after it had begun writing the response to
+    the client itself: no other answer can follow on that connection."""
+
+
 @dataclass
 class QueryRequest:
     query: str
@@ -53,6 +59,8 @@ class QueryRequest:
     named_graph_uris: list[str] = field(default_factory=list)
     max_rows: int = 10000
     generation: int = 0  # the store's, set by the pool once a worker is held
+    # with a client's socket: how to write the response there (worker_response.py)
+    head: HeadSpec | None = None
 
 
 @dataclass
@@ -64,6 +72,9 @@ class QueryReply:
     rows: int = 0
     offered: list[str] = field(default_factory=list)
     ms: float = 0.0  # the worker's time on it: the query run and its results written
+    # bytes of the HTTP response the worker wrote to the client itself (-1: the socket
+    # failed), `body` then being the rest, for the server to write; None: not written
+    sent: int | None = None
 
 
 def _execute(store, req: QueryRequest) -> QueryReply:
@@ -128,7 +139,7 @@ def _execute(store, req: QueryRequest) -> QueryReply:
 READY = "ready"  # a worker's first message: imports done, store open
 
 
-def _worker_main(conn: Connection, spec: StoreSpec, generation: int) -> None:
+def _worker_main(conn: Connection, spec: StoreSpec, generation: int, begun) -> None:
     import pyoxigraph as ox
 
     if isinstance(spec, RemoteConfig):
@@ -145,13 +156,14 @@ def _worker_main(conn: Connection, spec: StoreSpec, generation: int) -> None:
     sock = socket.socket(fileno=conn.fileno())  # the same descriptor, for sendmsg
     while True:
         try:
-            req = conn.recv()
-        except (EOFError, KeyboardInterrupt):
+            req, client = _receive(sock)
+        except (EOFError, OSError, KeyboardInterrupt):
             sock.detach()
             return
         if req is None:
             sock.detach()
             return
+        begun.value = 0
         try:
             if not remote and generation != req.generation:
                 store = None
@@ -165,7 +177,59 @@ def _worker_main(conn: Connection, spec: StoreSpec, generation: int) -> None:
         except Exception as e:  # report, never die silently
             reply = QueryReply(500, "text/plain; charset=utf-8",
                                f"query failed: {type(e).__name__}: {e}".encode())
+        if client is not None:
+            try:
+                _write_response(client, req, reply, begun)
+            finally:
+                os.close(client)
         _send_reply(sock, reply)
+
+
+def _receive(sock: socket.socket) -> tuple[object, int | None]:
+    """The server's next message (a Connection frame) and the client socket sent with it, if
+    any. The descriptor comes with the frame's first bytes, so those are read with room for
+    it: read any other way, the kernel would drop it."""
+    head, fds = b"", []
+    while len(head) < 4:
+        data, got, _, _ = socket.recv_fds(sock, 4 - len(head), 1)
+        fds += got
+        if not data:
+            raise EOFError
+        head += data
+    for extra in fds[1:]:
+        os.close(extra)
+    (size,) = struct.unpack("!i", head)  # requests are far below the 2 GiB long form
+    body = bytearray(size)
+    with memoryview(body) as view:
+        got = 0
+        while got < size:
+            n = sock.recv_into(view[got:])
+            if n == 0:
+                raise EOFError
+            got += n
+    return ForkingPickler.loads(body), (fds[0] if fds else None)
+
+
+def _write_response(client: int, req: QueryRequest, reply: QueryReply, begun) -> None:
+    """Write a 200 answer's HTTP response to the client's socket (as much as it takes now);
+    `reply` then says how much, its body the rest. `begun` is set first: if the worker is
+    stopped from here on, the server knows the connection may hold part of a response.
+    Anything else, or with too little of the deadline left, is left to the server."""
+    spec = req.head
+    if (spec is None or reply.status != 200
+            or time.perf_counter() > spec.deadline - DEADLINE_MARGIN_S):
+        return
+    body = reply.body
+    head = http_head(spec, reply.media_type, len(body), reply.rows, reply.truncated, reply.ms)
+    begun.value = 1
+    sent = send_now(client, [head, body])
+    reply.sent = sent
+    if sent < 0:
+        reply.body = b""
+    elif sent < len(head):
+        reply.body = head[sent:] + body
+    else:
+        reply.body = memoryview(body)[sent - len(head):]
 
 
 def _send_reply(sock: socket.socket, reply: QueryReply) -> None:
@@ -173,9 +237,8 @@ def _send_reply(sock: socket.socket, reply: QueryReply) -> None:
     `Connection` frames a message, in one system call where the socket takes it all. (A
     body pickled with its reply is copied once more on each side: the pool's own time for
     a 2 MB graph was 2.4–3.0 ms that way, 2.0–2.3 ms this way.)"""
-    body, reply.body = reply.body, b""
-    parts = [memoryview(_message(reply)), memoryview(_frame_head(len(body))),
-             memoryview(body)]
+    body, reply.body = memoryview(reply.body), b""
+    parts = [memoryview(_message(reply)), memoryview(_frame_head(body.nbytes)), body]
     while parts:
         sent = sock.sendmsg(parts)
         while parts and sent >= len(parts[0]):
@@ -197,8 +260,11 @@ class _Worker:
 
     def __init__(self, ctx: mp.context.BaseContext, spec: StoreSpec, generation: int) -> None:
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_main, args=(child, spec, generation),
-                                daemon=True)
+        # set by the worker as it begins writing a response to a client itself; read once
+        # it is dead (shared memory: no message, no wake-up)
+        self.begun = ctx.RawValue("b", 0)
+        self.proc = ctx.Process(target=_worker_main,
+                                args=(child, spec, generation, self.begun), daemon=True)
         self.proc.start()
         child.close()
         self.ready = False  # said it has started
@@ -277,10 +343,11 @@ class _Worker:
         return True
 
     async def call(self, req: QueryRequest, timeout: float,
-                   long_after: float | None = None) -> QueryReply:
-        """Send the query and wait for its reply, which the event loop reads as it comes
-        (`_readable`). Past `timeout` seconds: QueryTimeout. A query still running after
-        `long_after` seconds goes on at a lower priority."""
+                   long_after: float | None = None, client: int | None = None) -> QueryReply:
+        """Send the query (with the `client` socket for the worker to answer on, if given)
+        and wait for its reply, which the event loop reads as it comes (`_readable`). Past
+        `timeout` seconds: QueryTimeout. A query still running after `long_after` seconds
+        goes on at a lower priority."""
         loop = asyncio.get_running_loop()
         reply = self._reply = loop.create_future()
 
@@ -292,8 +359,11 @@ class _Worker:
         if long_after is not None:
             timers.append(loop.call_later(long_after, self.lower_priority))
         try:
+            message = _message(req)
             try:
-                await loop.sock_sendall(self._sock, _message(req))
+                if client is not None:
+                    message = message[self._send_with(message, client):]
+                await loop.sock_sendall(self._sock, message)
             except OSError as e:
                 raise WorkerDied(str(e)) from e
             return await reply
@@ -301,6 +371,15 @@ class _Worker:
             self._reply = None
             for t in timers:
                 t.cancel()
+
+    def _send_with(self, message: bytes, client: int) -> int:
+        """Send the start of `message` with the client's socket descriptor attached (the
+        worker gets its own copy): the bytes sent, the rest for the caller. 0 if the socket
+        takes nothing now: then the descriptor is not sent and the server answers."""
+        try:
+            return socket.send_fds(self._sock, [message], [client])
+        except BlockingIOError:
+            return 0
 
     def kill(self) -> None:
         """Kill the worker (on the event loop)."""
@@ -472,6 +551,7 @@ class QueryPool:
         self._writing = False
         self._writers: asyncio.Lock | None = None  # one writer at a time holds the workers
         self.killed = 0  # queries stopped at their deadline, for /health
+        self.written = 0  # responses the workers wrote to clients themselves, for /health
         self.failed_starts = 0
         self._waiting = 0  # queries in `_acquire` waiting for a worker
 
@@ -504,7 +584,7 @@ class QueryPool:
         assert self._idle is not None
         return {"alive": self._count, "idle": self._idle.qsize(),
                 "starting": len(self._starting), "size": self.size, "max": self.max_size,
-                "failed_starts": self.failed_starts}
+                "failed_starts": self.failed_starts, "responses_written": self.written}
 
     def _spawn(self) -> None:
         """Start a worker; it joins the idle ones when it says it is ready."""
@@ -547,7 +627,12 @@ class QueryPool:
         finally:
             self._waiting -= 1
 
-    async def run(self, req: QueryRequest, timeout: float) -> QueryReply:
+    async def run(self, req: QueryRequest, timeout: float,
+                  client: int | None = None) -> QueryReply:
+        """The query's reply from a worker, within `timeout` seconds (else QueryTimeout).
+        With `client`, a client's socket, and `req.head`, the worker may write the response
+        there itself (the reply then says how much it wrote); if the worker is stopped after
+        it began to: ResponseBegun."""
         assert self._idle is not None, "pool not started"
         loop = asyncio.get_running_loop()
         start = loop.time()
@@ -559,17 +644,31 @@ class QueryPool:
         req.generation = self.generation()
         self._keep_a_spare()
         remaining = max(0.05, timeout - (loop.time() - start))
+        if req.head is not None:
+            req.head.deadline = min(req.head.deadline, time.perf_counter() + remaining)
         try:
-            reply = await worker.call(req, remaining, self.long_query)
-        except (QueryTimeout, WorkerDied):
+            reply = await worker.call(req, remaining, self.long_query, client)
+        except (QueryTimeout, WorkerDied) as e:
             self.killed += 1
+            begun = client is not None and await self._begun(worker)
             self._drop(worker)
+            if begun:
+                raise ResponseBegun() from e
             raise
         except asyncio.CancelledError:  # given up (the server stopping): the worker may
             self._drop(worker)  # answer later, and that answer is no other query's
             raise
         self._release(worker)
+        if reply.sent is not None:
+            self.written += 1
         return reply
+
+    async def _begun(self, worker: _Worker) -> bool:
+        """Kill a worker that had a client's socket and wait for it to exit (off the loop):
+        whether it had begun writing the response."""
+        worker.proc.kill()
+        await asyncio.get_running_loop().run_in_executor(None, worker.proc.join, 5)
+        return bool(worker.begun.value)
 
     def _drop(self, worker: _Worker) -> None:
         """Kill a worker now (waiting for it to exit is done off the loop); start another

@@ -3,17 +3,20 @@ with a bearer token. Queries run in the worker pool with a deadline and a row ca
 
 from __future__ import annotations
 
+import time
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from policykg_api.auth import write_denied
+from policykg_api.handover import EXTENSION, SENT
 from policykg_api.index_holder import write_unavailable
 from policykg_api.negotiation import parse_accept
-from policykg_api.pool import QueryRequest, QueryTimeout, WorkerDied
+from policykg_api.pool import QueryRequest, QueryTimeout, ResponseBegun, WorkerDied
 from policykg_api.results import FORMAT_ALIASES, GRAPH_TYPES, SELECT_TYPES, format_accept
 from policykg_api.ui import query_page, service_description
+from policykg_api.worker_response import HeadSpec, answer_headers, content_type
 
 router = APIRouter()
 
@@ -161,8 +164,11 @@ async def sparql(request: Request) -> Response:
                        default_graph_uris=params.get("default-graph-uri", []),
                        named_graph_uris=params.get("named-graph-uri", []),
                        max_rows=settings.max_rows)
+    client = _hand_over(request, req, timeout)
     try:
-        reply = await request.app.state.pool.run(req, timeout)
+        reply = await request.app.state.pool.run(req, timeout, client)
+    except ResponseBegun:
+        return SentByWorker(503, None)
     except QueryTimeout:
         return _error(503, f"query stopped: it ran past its deadline of {timeout:g} s "
                            "(server limit or the timeout parameter)",
@@ -176,16 +182,41 @@ async def sparql(request: Request) -> Response:
         return _error(406, "none of the accepted media types can carry this result; offered: "
                            + ", ".join(reply.offered))
     if reply.status != 200:
-        return _error(reply.status, reply.body.decode("utf-8", errors="replace"))
-    # the worker's share of the time, beside the whole request's (`app`, added by Observe)
-    headers = {"PolicyKG-Rows": str(reply.rows), "Server-Timing": f"query;dur={reply.ms:.2f}"}
-    if reply.truncated:
-        headers["PolicyKG-Truncated"] = f"true; max-rows={settings.max_rows}"
-    media = reply.media_type
-    if media.startswith("text/") or media.endswith(("json", "xml")):
-        media += "; charset=utf-8"
+        return _error(reply.status, bytes(reply.body).decode("utf-8", errors="replace"))
+    if reply.sent is not None:  # written to the client by the worker, all but `body`
+        return SentByWorker(200, reply.body if reply.sent >= 0 else b"")
+    headers = dict(answer_headers(reply.rows, reply.truncated, reply.ms, settings.max_rows))
     # the buffer the worker's reply was read into, sent as it is (bytes(…) would copy it)
-    return Response(memoryview(reply.body), media_type=media, headers=headers)
+    return Response(memoryview(reply.body), media_type=content_type(reply.media_type),
+                    headers=headers)
+
+
+def _hand_over(request: Request, req: QueryRequest, timeout: float) -> int | None:
+    """The client's socket, for the query's worker to write the response to itself, when
+    the connection may be handed over (handover.py) and the response needs nothing the
+    server's middleware would add (a CORS request has an Origin); `req` then says how."""
+    handover = request.scope.get("extensions", {}).get(EXTENSION)
+    if handover is None or "origin" in request.headers:
+        return None
+    client = handover.descriptor()
+    if client is not None:
+        started = request.scope.get("policykg.started") or time.perf_counter()
+        req.head = HeadSpec(handover.default_headers(), started,
+                            time.perf_counter() + timeout, req.max_rows)
+    return client
+
+
+class SentByWorker(Response):
+    """A response the query worker wrote to the client itself: `rest` is what it could not
+    write (None: it was stopped partway, and the connection must be closed). Sent as the
+    handover's `SENT` message (handover.py), which tells the access log its status too."""
+
+    def __init__(self, status: int, rest: bytes | bytearray | memoryview | None) -> None:
+        super().__init__(status_code=status)
+        self.rest = rest
+
+    async def __call__(self, scope, receive, send) -> None:
+        await send({"type": SENT, "status": self.status_code, "rest": self.rest})
 
 
 async def _update(request: Request, update: str) -> Response:

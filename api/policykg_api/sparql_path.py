@@ -16,7 +16,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.requests import Request
 
-from policykg_api import limits, sparql
+from policykg_api import handover, limits, sparql
 from policykg_api.middleware import Observe
 from policykg_api.settings import Settings
 
@@ -48,5 +48,6 @@ def stack(app: FastAPI, settings: Settings):
 
     # outermost, as in `app`: an error becomes a 500 (and is raised on, for the server to
     # log), after the body limit has turned an oversized upload into its 413
-    return ServerErrorMiddleware(Observe(CORSMiddleware(
-        limits.BodyLimit(endpoint, settings=settings), **cors_options(settings))))
+    # outermost of all: a response a query worker wrote is finished here (handover.py)
+    return handover.outermost(ServerErrorMiddleware(Observe(CORSMiddleware(
+        limits.BodyLimit(endpoint, settings=settings), **cors_options(settings)))))

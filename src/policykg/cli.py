@@ -374,6 +374,7 @@ def serve(
     from policykg.ingest import ingest as run_ingest
     from policykg.store import StoreError
     from policykg_api.app import create_app
+    from policykg_api.handover import http_protocol
     from policykg_api.settings import Settings, parse_size
 
     try:  # sizes given by flag or environment, checked before anything starts
@@ -409,7 +410,7 @@ def serve(
     # with a bare 400: let the app see URLs up to the query limit and answer 413 itself.
     # httptools refuses request lines of more than about 80 KB with a 400 on its own.
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info",
-                access_log=False,
+                access_log=False, http=http_protocol(),
                 h11_max_incomplete_event_size=3 * settings.max_query_bytes + 65536)
 
 
