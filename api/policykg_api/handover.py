@@ -10,8 +10,8 @@ outermost layer of the /sparql stack (`outermost`) turns into `Handover.complete
 the worker could not write is written, and uvicorn's cycle is closed as its own last body
 message would close it (keep-alive, the next pipelined request, the idle timer).
 
-A connection is handed over only in the plain case: HTTP/1.1 kept alive, nothing of an
-earlier response still buffered, the response not begun. Anything else, and a server run
+A connection is handed over only in the plain case: HTTP/1.1 kept alive, not TLS, nothing
+of an earlier response still buffered, the response not begun. Anything else, and a server run
 without `Protocol` (tests calling the application in process, h11), is answered by the
 server as before."""
 
@@ -40,7 +40,8 @@ class Handover:
         None (the server answers)."""
         cycle, transport = self.cycle, self.protocol.transport
         if (cycle.response_started or cycle.disconnected or not cycle.keep_alive
-                or cycle.scope.get("http_version") != "1.1" or transport.is_closing()
+                or cycle.scope.get("http_version") != "1.1" or self.protocol.scheme != "http"
+                or transport.is_closing()
                 or transport.get_write_buffer_size() or self.protocol.flow.write_paused):
             return None
         sock = transport.get_extra_info("socket")

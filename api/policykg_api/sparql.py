@@ -184,7 +184,7 @@ async def sparql(request: Request) -> Response:
     if reply.status != 200:
         return _error(reply.status, bytes(reply.body).decode("utf-8", errors="replace"))
     if reply.sent is not None:  # written to the client by the worker, all but `body`
-        return SentByWorker(200, reply.body if reply.sent >= 0 else b"")
+        return SentByWorker(200, reply.body if reply.sent >= 0 else None)
     headers = dict(answer_headers(reply.rows, reply.truncated, reply.ms, settings.max_rows))
     # the buffer the worker's reply was read into, sent as it is (bytes(…) would copy it)
     return Response(memoryview(reply.body), media_type=content_type(reply.media_type),

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # A worker writes the answer itself only when at least this much of the query's time is
 # left: a query stopped at its deadline then never has half an answer written (the server
@@ -34,7 +34,6 @@ class HeadSpec:
     started: float
     deadline: float
     max_rows: int
-    extra_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
 
 
 def content_type(media: str) -> str:
@@ -64,7 +63,6 @@ def http_head(spec: HeadSpec, media: str, length: int, rows: int, truncated: boo
            ("content-length", str(length)), ("content-type", content_type(media)),
            ("server-timing", f"app;dur={(time.perf_counter() - spec.started) * 1000:.2f}")]
     lines += [f"{k.lower()}: {v}\r\n".encode("latin-1") for k, v in own]
-    lines += [b"%s: %s\r\n" % (k, v) for k, v in spec.extra_headers]
     lines.append(b"\r\n")
     return b"".join(lines)
 
