@@ -3,10 +3,11 @@ the server's side is `handover.py`).
 
 A query that takes a while leaves the server idle until its answer comes, and on this kind
 of machine an idle process wakes slowly and runs its first fraction of a millisecond on cold
-caches: relayed through the server, a 15 ms query's answer spent about a millisecond more in
-the server than a one-row query's did (docs/sparql-latency.md). The worker has just run the
-query and is warm, so it writes the whole HTTP response (head and body) to the client's
-socket, whose descriptor came with the query, and the server only finishes its bookkeeping.
+caches: relayed through the server, the answer of a query of 10 ms or more spent 1.0-1.2 ms
+in the server around the worker, a one-row query's 0.4 ms (docs/sparql-latency.md). The
+worker has just run the query and is warm, so it writes the whole HTTP response (head and
+body) to the client's socket, whose descriptor came with the query, and the server only
+finishes its bookkeeping.
 
 Only a plain 200 answer goes this way: errors (400, 406, 500) and anything the worker could
 not write at once are sent back to the server as before. Imports the standard library only:
@@ -19,8 +20,9 @@ import time
 from dataclasses import dataclass
 
 # A worker writes the answer itself only when at least this much of the query's time is
-# left: a query stopped at its deadline then never has half an answer written (the server
-# answers 503 instead). The write itself is one non-blocking system call.
+# left, so a query stopped at its deadline has written nothing and is answered 503 — unless
+# the worker stalled this long in one non-blocking write; then the flag it set first tells
+# the server, which closes the connection instead (pool.py, `ResponseBegun`).
 DEADLINE_MARGIN_S = 0.1
 
 
