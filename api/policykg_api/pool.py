@@ -7,6 +7,9 @@ A query that runs longer than `QueryPool.long_query` goes on at a lower CPU prio
 cheap queries beside long ones keep their latency on a small machine; its worker is put
 back at the normal priority when it answers (or replaced, where that is not allowed).
 
+Given the client's socket with the query, a worker writes a 200 answer there itself
+(`worker_response.py`, `handover.py`) and tells the server how much it wrote.
+
 Each worker opens the store read-only and reopens it when the store's generation changes.
 Writes take every worker out of the pool first (`exclusive`), so nothing reads the files
 while they change."""
