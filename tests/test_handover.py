@@ -241,7 +241,7 @@ def test_the_pool_hands_the_client_to_a_worker_and_knows_what_it_wrote(tmp_path)
     server_end.setblocking(False)
 
     async def go():
-        pool = QueryPool(tmp_path / "store", size=1)
+        pool = QueryPool(tmp_path / "store", size=2)  # (one worker idle: see `run`)
         await pool.start()
         try:
             req = QueryRequest("SELECT ?o WHERE { ?s ?p ?o } ORDER BY ?o LIMIT 3",
@@ -360,3 +360,29 @@ def test_a_response_that_cannot_be_finished_closes_the_connection(small_server):
         while chunk := sock.recv(65536):
             got += chunk
         assert got == response[:len(response) // 2]  # what was written, then the end
+
+
+def test_with_no_other_worker_idle_the_server_relays_the_answer(tmp_path):
+    """Busy, a worker is given back before its client has the answer (see `QueryPool.run`):
+    with one worker, the one running the query, nothing is handed over."""
+    _store(tmp_path / "store")
+    server_end, client_end = socket.socketpair()
+
+    async def go():
+        pool = QueryPool(tmp_path / "store", size=1)
+        await pool.start()
+        try:
+            req = QueryRequest("SELECT ?o WHERE { ?s ?p ?o } LIMIT 3", [(JSON, 1.0)],
+                               head=_head(10))
+            return await pool.run(req, 10, server_end.fileno()), pool.figures()
+        finally:
+            await pool.close()
+
+    reply, figures = asyncio.run(go())
+    assert reply.sent is None and reply.rows == 3 and b'"bindings"' in bytes(reply.body)
+    assert figures["responses_written"] == 0
+    client_end.setblocking(False)
+    with pytest.raises(BlockingIOError):
+        client_end.recv(1)
+    server_end.close()
+    client_end.close()

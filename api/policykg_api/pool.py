@@ -646,6 +646,13 @@ class QueryPool:
         # Holding a worker, no write runs until it is given back.
         req.generation = self.generation()
         self._keep_a_spare()
+        if client is not None and self._idle.empty():
+            # Busy, the server is awake and relays the answer at little cost, and a worker
+            # back before its client has the answer is ready for the client's next query;
+            # written by the worker, the next query came first and waited for a worker
+            # (one-row queries at 32 connections: ~20% fewer a second). So a worker writes
+            # the answer only while another is idle.
+            client = None
         remaining = max(0.05, timeout - (loop.time() - start))
         if req.head is not None:
             req.head.deadline = min(req.head.deadline, time.perf_counter() + remaining)
