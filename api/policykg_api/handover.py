@@ -18,9 +18,8 @@ server as before."""
 from __future__ import annotations
 
 import os
-from collections.abc import Awaitable, Callable
-from typing import Any
 
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
 EXTENSION = "policykg.handover"
@@ -79,21 +78,17 @@ class Protocol(HttpToolsProtocol):
             self.scope.setdefault("extensions", {})[EXTENSION] = Handover(self, cycle)
 
 
-ASGIApp = Callable[[dict, Callable[[], Awaitable[dict]], Callable[[dict], Awaitable[None]]],
-                   Awaitable[None]]
-
-
 def outermost(app: ASGIApp) -> ASGIApp:
     """`app`, with its `SENT` messages turned into `Handover.complete` (never passed on to
     uvicorn, which knows no such message)."""
 
-    async def handed(scope: dict, receive: Any, send: Any) -> None:
+    async def handed(scope: Scope, receive: Receive, send: Send) -> None:
         handover = scope.get("extensions", {}).get(EXTENSION)
         if handover is None:
             await app(scope, receive, send)
             return
 
-        async def send_or_complete(message: dict) -> None:
+        async def send_or_complete(message: Message) -> None:
             if message["type"] == SENT:
                 handover.complete(message["rest"])
             else:

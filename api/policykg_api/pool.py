@@ -652,7 +652,7 @@ class QueryPool:
             # written by the worker, the next query came first and waited for a worker
             # (one-row queries at 32 connections: ~20% fewer a second). So a worker writes
             # the answer only while another is idle.
-            client = None
+            client, req.head = None, None
         remaining = max(0.05, timeout - (loop.time() - start))
         if req.head is not None:
             req.head.deadline = min(req.head.deadline, time.perf_counter() + remaining)
@@ -660,10 +660,11 @@ class QueryPool:
             reply = await worker.call(req, remaining, self.long_query, client)
         except (QueryTimeout, WorkerDied) as e:
             self.killed += 1
-            begun = client is not None and await self._begun(worker)
-            self._drop(worker)
-            if begun:
-                raise ResponseBegun() from e
+            exited = self._drop(worker)
+            if client is not None:  # had the client's socket: did it begin writing there?
+                await exited  # (dead, it writes no more; then its flag is final)
+                if worker.begun.value:
+                    raise ResponseBegun() from e
             raise
         except asyncio.CancelledError:  # given up (the server stopping): the worker may
             self._drop(worker)  # answer later, and that answer is no other query's
@@ -673,23 +674,18 @@ class QueryPool:
             self.written += 1
         return reply
 
-    async def _begun(self, worker: _Worker) -> bool:
-        """Kill a worker that had a client's socket and wait for it to exit (off the loop):
-        whether it had begun writing the response."""
-        worker.proc.kill()
-        await asyncio.get_running_loop().run_in_executor(None, worker.proc.join, 5)
-        return bool(worker.begun.value)
-
-    def _drop(self, worker: _Worker) -> None:
-        """Kill a worker now (waiting for it to exit is done off the loop); start another
-        below the pool's size, for a writer waiting for its full count, or when every other
-        worker is busy (a query arriving now would wait for a start)."""
+    def _drop(self, worker: _Worker) -> asyncio.Future:
+        """Kill a worker now (waiting for it to exit is done off the loop: the future
+        returned); start another below the pool's size, for a writer waiting for its full
+        count, or when every other worker is busy (a query arriving now would wait for a
+        start)."""
         worker.proc.kill()
         worker.unwatch()
-        asyncio.get_running_loop().run_in_executor(None, worker.reap)
+        exited = asyncio.get_running_loop().run_in_executor(None, worker.reap)
         self._count -= 1
         if self._count < self.size or self._writing or self._idle.empty():
             self._spawn()
+        return exited
 
     def _keep_a_spare(self) -> None:
         """When the last idle worker has been taken, start another at once (up to max_size):
