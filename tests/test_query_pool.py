@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import pickle
 import socket
 import struct
 import threading
@@ -30,6 +31,7 @@ from policykg_api.pool import (
     _send_reply,
     _Worker,
 )
+from policykg_api.worker_response import HeadSpec
 
 ACCEPT = [("application/sparql-results+json", 1.0)]
 CHEAP = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
@@ -398,6 +400,21 @@ def test_frames_are_read_in_whatever_pieces_they_come(long_form):
         ours.close()
 
 
+@pytest.mark.parametrize("head", [None, HeadSpec([(b"server", b"uvicorn")], 1.5, 31.5, 100)])
+def test_a_request_packs_and_unpacks_whole(head):
+    """Requests go to the workers as tuples of builtins: every field comes back."""
+    req = QueryRequest(CHEAP, ACCEPT, ["urn:g1"], ["urn:g2", "urn:g3"], 7, 3, head)
+    packed = req.packed()
+    assert QueryRequest.unpacked(pickle.loads(pickle.dumps(packed))) == req
+    assert all(type(v) in (str, int, list, tuple, type(None)) for v in packed)
+
+
+def test_a_reply_packs_and_unpacks_whole_but_its_body():
+    reply = QueryReply(200, "text/csv", b"body", True, 12, ["text/csv"], 2.5, 40)
+    back = QueryReply.unpacked(pickle.loads(pickle.dumps(reply.packed())))
+    assert back.body == b"" and back == QueryReply(**{**vars(reply), "body": b""})
+
+
 @pytest.mark.parametrize("size", [0, 10, 300_000])
 def test_a_reply_and_its_body_come_as_sent(size):
     """A worker sends a reply as two frames, the reply pickled without its body, then the
@@ -407,7 +424,7 @@ def test_a_reply_and_its_body_come_as_sent(size):
     ours.setblocking(False)
     reader = _MessageReader(ours)
     body = bytes(range(256)) * (size // 256) + b"z" * (size % 256)
-    sent = QueryReply(200, "text/csv", body, rows=size, ms=1.5)
+    sent = QueryReply(200, "text/csv", body, True, size, ["text/csv"], 1.5, 20)
     theirs.sendall(_framed(ForkingPickler.dumps(READY)))
     theirs.settimeout(10)  # non-blocking underneath: a full buffer takes part of a send
     sender = threading.Thread(target=_send_reply, args=(theirs, sent))
@@ -423,8 +440,8 @@ def test_a_reply_and_its_body_come_as_sent(size):
         sender.join(10)
         assert got[0] == READY
         reply = got[1]
-        assert (reply.status, reply.media_type, reply.rows, reply.ms) == (200, "text/csv",
-                                                                          size, 1.5)
+        assert (reply.status, reply.media_type, reply.truncated, reply.rows, reply.offered,
+                reply.ms, reply.sent) == (200, "text/csv", True, size, ["text/csv"], 1.5, 20)
         assert reply.body == body
         assert reader.read() is _MessageReader.PENDING
     finally:
