@@ -6,6 +6,7 @@ deadline — and only where nothing else must be added or the connection is not 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import http.client
 import json
 import os
@@ -386,3 +387,28 @@ def test_with_no_other_worker_idle_the_server_relays_the_answer(tmp_path):
         client_end.recv(1)
     server_end.close()
     client_end.close()
+
+
+def test_the_route_asks_first_whether_a_hand_over_is_possible(tmp_path):
+    """`may_hand_over`, which the route asks before it prepares a hand-over: with two
+    workers idle yes; with one of them running a query, or with one worker, no."""
+    _store(tmp_path / "store")
+
+    async def go(size):
+        pool = QueryPool(tmp_path / "store", size=size, max_size=size)
+        await pool.start()
+        try:
+            before = pool.may_hand_over()
+            slow = QueryRequest("SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?b . ?c ?q ?d . "
+                                "?e ?r ?f }", [(JSON, 1.0)])
+            running = asyncio.create_task(pool.run(slow, 0.5))
+            await asyncio.sleep(0.1)
+            during = pool.may_hand_over()
+            with contextlib.suppress(QueryTimeout):
+                await running
+            return before, during
+        finally:
+            await pool.close()
+
+    assert asyncio.run(go(2)) == (True, False)
+    assert asyncio.run(go(1)) == (False, False)

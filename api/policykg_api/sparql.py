@@ -196,7 +196,8 @@ def _hand_over(request: Request, req: QueryRequest, timeout: float) -> int | Non
     the connection may be handed over (handover.py) and the response needs nothing the
     server's middleware would add (a CORS request has an Origin); `req` then says how."""
     handover = request.scope.get("extensions", {}).get(EXTENSION)
-    if handover is None or "origin" in request.headers:
+    if (handover is None or not request.app.state.pool.may_hand_over()
+            or "origin" in request.headers):
         return None
     client = handover.descriptor()
     if client is not None:
