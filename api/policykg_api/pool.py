@@ -65,10 +65,11 @@ class QueryRequest:
     # with a client's socket: how to write the response there (worker_response.py)
     head: HeadSpec | None = None
 
-    # Sent to and from the workers as tuples of builtins, which pickle in C: a dataclass
-    # pickles through copyreg in Python (4.2 µs against 0.7 µs for this request, on a warm
-    # server), and a request is pickled right after the server has idled, its caches cold
-    # (56 µs measured there, of the ~0.2 ms between the route and the worker).
+    # Sent to a worker as a tuple of builtins (a reply comes back as one too), which pickles
+    # in C: a dataclass pickles through copyreg in Python (4.2 µs against 0.7 µs for this
+    # request, on a warm server), and a request is pickled right after the server has
+    # idled, its caches cold (56 µs measured there, of the ~0.2 ms between the route and
+    # the worker).
     def packed(self) -> tuple:
         head = self.head
         return (self.query, self.accept, self.default_graph_uris, self.named_graph_uris,
